@@ -1,0 +1,48 @@
+// Lint rules that keep the package graph honest: no floating promises, no import cycles,
+// and no deep imports into another package's internals (each package's API is its index).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', 'packages/shared/src/gen/**', 'reports/**', 'scripts/**/*.mjs', '**/*.cjs'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./packages/*/tsconfig.json', './tsconfig.tests.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver': { node: { extensions: ['.ts', '.js'] } },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@jiq/*/*'],
+              message: 'Import a package through its public entry (@jiq/<name>), not its internals.',
+            },
+            {
+              group: ['../../*/src/*', '../../packages/*', '**/packages/*/src/*', '**/packages/*/dist/*'],
+              message: 'Import another package through @jiq/<name>, not by path.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,68 @@
+import { ErrorCode } from '../gen/jiq';
+
+/** Base class of every error jiq throws on purpose. */
+export class JiqError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Bad configuration or input: names the field (a flag like `--lambda` or an option like
+ * `options.d`) and the rule it broke.
+ */
+export class JiqConfigError extends JiqError {
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+    readonly value?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${rule}${value === undefined ? '' : ` (got ${formatValue(value)})`}`, options);
+  }
+}
+
+/** A job did not produce a result; `code` says why (same codes as the wire). */
+export class JiqJobError extends JiqError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly jobId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`job ${jobId}: ${ErrorCode[code] ?? code}: ${message}`, options);
+  }
+}
+
+/** No dispatcher (or worker) could be reached. */
+export class JiqUnavailableError extends JiqError {
+  constructor(
+    message: string,
+    readonly address?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A connection or call did not complete in time. */
+export class JiqTimeoutError extends JiqError {
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
