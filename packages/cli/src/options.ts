@@ -1,0 +1,40 @@
+import { JiqConfigError } from '@jiq/shared';
+
+// Parsers for commander options: each names its flag and the rule in the error.
+
+export function parseNumber(flag: string): (raw: string) => number {
+  return (raw) => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v)) throw new JiqConfigError(flag, 'must be a finite number', raw);
+    return v;
+  };
+}
+
+export function parsePositiveInt(flag: string): (raw: string) => number {
+  return (raw) => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(v) || v < 1) {
+      throw new JiqConfigError(flag, 'must be an integer >= 1', raw);
+    }
+    return v;
+  };
+}
+
+export function parseNonNegativeInt(flag: string): (raw: string) => number {
+  return (raw) => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(v) || v < 0) {
+      throw new JiqConfigError(flag, 'must be an integer >= 0', raw);
+    }
+    return v;
+  };
+}
+
+export function parseChoice<T extends string>(flag: string, choices: readonly T[]): (raw: string) => T {
+  return (raw) => {
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw new JiqConfigError(flag, `must be one of ${choices.join(' | ')}`, raw);
+    }
+    return raw as T;
+  };
+}

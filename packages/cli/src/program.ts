@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { registerModelCommand } from './commands/model';
+import { registerSimCommand } from './commands/sim';
+import { exitCodeFor, reportError } from './output';
+
+/** Each command lives in its own module under commands/ and registers itself here. */
+const registrations: ((program: Command) => void)[] = [registerModelCommand, registerSimCommand];
+
+export function buildProgram(): Command {
+  const program = new Command('jiq')
+    .description('Join-Idle-Queue job dispatch: cluster, simulator and mean-field model')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of registrations) register(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help/version print and exit 0; anything else (unknown flag, missing value) is bad input
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    reportError(err);
+    process.exitCode = exitCodeFor(err);
+  }
+}
