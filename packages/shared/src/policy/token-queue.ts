@@ -43,6 +43,11 @@ export class TokenQueue {
    * new epoch and becomes the newest. Returns false when it replaced an existing token.
    */
   place(server: number, epoch: number): boolean {
+    // A negative or fractional id would be silently dropped by the typed arrays and corrupt
+    // the list (length counted, token unreachable).
+    if (!Number.isInteger(server) || server < 0) {
+      throw new RangeError(`server must be an integer >= 0 (got ${server})`);
+    }
     if (server >= this.present.length) this.grow(server + 1);
     const replaced = this.present[server] === 1;
     if (replaced) this.unlink(server);
@@ -94,6 +99,16 @@ export class TokenQueue {
 
   clear(): void {
     while (this.head >= 0) this.unlink(this.head);
+  }
+
+  /** The oldest token's server without removing it, or -1 if empty (walk with newerThan). */
+  peekOldest(): number {
+    return this.head;
+  }
+
+  /** The server of the next newer token after `server`'s (which must be held here), or -1. */
+  newerThan(server: number): number {
+    return this.next[server]!;
   }
 
   /** Servers from oldest to newest (for inspection and tests; allocates). */

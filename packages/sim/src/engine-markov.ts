@@ -1,0 +1,140 @@
+import type { PhaseType, Prng } from '@jiq/shared';
+import type { Cluster } from './cluster';
+import { JobFifo } from './job-fifo';
+import type { Measurement } from './measurement';
+
+export interface EngineStats {
+  events: number;
+  /** Cumulative cluster counters at the start of measurement. */
+  withdrawalsAtStart: number;
+  tokenToBusyAtStart: number;
+}
+
+/**
+ * The Markov engine, for phase-type job sizes (exp, erlang, hyperexp, ph) on servers of equal
+ * speed: it simulates the continuous-time Markov chain directly, with no event list. Every
+ * busy server is in one service phase k; the state changes at total rate
+ * λn + Σ_k μ_k · (servers in phase k), the next event is an arrival or a phase change of a
+ * uniformly chosen server of the chosen phase (kept in dense per-phase sets, O(1) updates).
+ * Each server's FIFO of arrival times gives the response time of a departing job.
+ */
+export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: PhaseType, arrivalRate: number, m: number): EngineStats {
+  const n = cluster.len.length;
+  const K = ph.alpha.length;
+  const mu = Float64Array.from({ length: K }, (_, k) => -ph.T[k]![k]!);
+  const alphaCum = new Float64Array(K);
+  let acc = 0;
+  for (let k = 0; k < K; k++) alphaCum[k] = acc += ph.alpha[k]!;
+  // jump[k*(K+1) + j]: cumulative probability of moving from phase k to phase <= j (j = K: done).
+  const jump = new Float64Array(K * (K + 1));
+  for (let k = 0; k < K; k++) {
+    let c = 0;
+    for (let j = 0; j < K; j++) {
+      if (j !== k) c += ph.T[k]![j]! / mu[k]!;
+      jump[k * (K + 1) + j] = c;
+    }
+    jump[k * (K + 1) + K] = 1;
+  }
+  const members = new Int32Array(K * n); // phase k's servers at members[k*n .. k*n + count[k])
+  const count = new Int32Array(K);
+  const where = new Int32Array(n); // a busy server's index within its phase set
+  const phase = new Int32Array(n);
+  const fifo = new JobFifo(n);
+  const len = cluster.len;
+
+  const enter = (s: number, k: number): void => {
+    const i = count[k]!;
+    members[k * n + i] = s;
+    where[s] = i;
+    phase[s] = k;
+    count[k] = i + 1;
+  };
+  const leave = (s: number): void => {
+    const k = phase[s]!;
+    const last = count[k]! - 1;
+    const moved = members[k * n + last]!;
+    const i = where[s]!;
+    members[k * n + i] = moved;
+    where[moved] = i;
+    count[k] = last;
+  };
+
+  let t = 0;
+  let events = 0;
+  const start = meas.start;
+  const end = meas.end;
+  let measuring = start <= 0;
+  if (measuring) cluster.startLevels(0);
+  let withdrawalsAtStart = 0;
+  let tokenToBusyAtStart = 0;
+  const mPerRate = m / arrivalRate;
+
+  // A job starts service at s (s busy): pick its first phase; a zero-size job leaves at once.
+  const startService = (s: number): void => {
+    for (;;) {
+      const u = rng.next();
+      let k = 0;
+      while (k < K && u >= alphaCum[k]!) k++;
+      if (k < K) {
+        enter(s, k);
+        return;
+      }
+      const arrival = fifo.shift(s);
+      meas.response(arrival, t - arrival);
+      if (cluster.complete(s)) return;
+    }
+  };
+
+  for (;;) {
+    let busyRate = 0;
+    for (let k = 0; k < K; k++) busyRate += mu[k]! * count[k]!;
+    const rate = arrivalRate + busyRate;
+    t -= Math.log(1 - rng.next()) / rate;
+    if (t >= end) break;
+    if (!measuring && t >= start) {
+      measuring = true;
+      cluster.startLevels(start);
+      withdrawalsAtStart = cluster.withdrawals;
+      tokenToBusyAtStart = cluster.tokenToBusy;
+    }
+    cluster.now = t;
+    events++;
+    let v = rng.next() * rate;
+    if (v < arrivalRate) {
+      const s = cluster.route((v * mPerRate) | 0);
+      meas.arrival(t, cluster.foundEmpty, cluster.waited, cluster.byToken);
+      fifo.push(s, t);
+      if (len[s] === 1) startService(s);
+      continue;
+    }
+    v -= arrivalRate;
+    let k = 0;
+    while (k < K - 1 && v >= mu[k]! * count[k]!) {
+      v -= mu[k]! * count[k]!;
+      k++;
+    }
+    const c = count[k]!;
+    let i = (v / mu[k]!) | 0;
+    if (i >= c) i = c - 1;
+    const s = members[k * n + i]!;
+    let next = K;
+    if (K > 1) {
+      const u = rng.next();
+      const base = k * (K + 1);
+      next = 0;
+      while (next < K && u >= jump[base + next]!) next++;
+    }
+    leave(s);
+    if (next < K) {
+      enter(s, next);
+      continue;
+    }
+    const arrival = fifo.shift(s);
+    meas.response(arrival, t - arrival);
+    if (!cluster.complete(s)) startService(s);
+  }
+  cluster.now = end;
+  if (!measuring) cluster.startLevels(end);
+  cluster.endLevels(end);
+  return { events, withdrawalsAtStart, tokenToBusyAtStart };
+}

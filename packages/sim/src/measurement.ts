@@ -1,0 +1,58 @@
+import { ResponseHistogram } from './response-histogram';
+
+/**
+ * What one replication measures over [start, end) (after the warm-up): per batch of equal
+ * length, the arrivals, those that found their dispatcher's I-queue empty (q0), had to wait
+ * (P(wait > 0)) or went by token, and the response times of the jobs that arrived in it.
+ * Batches give batch-means confidence intervals when there is a single replication.
+ */
+export class Measurement {
+  readonly arrivals: Float64Array;
+  readonly emptyArrivals: Float64Array;
+  readonly waits: Float64Array;
+  readonly byToken: Float64Array;
+  readonly responseSum: Float64Array;
+  readonly responseCount: Float64Array;
+  readonly histogram = new ResponseHistogram();
+  private readonly invBatch: number;
+  private readonly last: number;
+
+  constructor(
+    readonly start: number,
+    readonly end: number,
+    readonly batches: number,
+  ) {
+    this.arrivals = new Float64Array(batches);
+    this.emptyArrivals = new Float64Array(batches);
+    this.waits = new Float64Array(batches);
+    this.byToken = new Float64Array(batches);
+    this.responseSum = new Float64Array(batches);
+    this.responseCount = new Float64Array(batches);
+    this.invBatch = batches / (end - start);
+    this.last = batches - 1;
+  }
+
+  private batch(t: number): number {
+    const b = ((t - this.start) * this.invBatch) | 0;
+    return b > this.last ? this.last : b;
+  }
+
+  /** A job arrived at time t (ignored during the warm-up). */
+  arrival(t: number, foundEmpty: boolean, waited: boolean, byToken: boolean): void {
+    if (t < this.start) return;
+    const b = this.batch(t);
+    this.arrivals[b]!++;
+    if (foundEmpty) this.emptyArrivals[b]!++;
+    if (waited) this.waits[b]!++;
+    if (byToken) this.byToken[b]!++;
+  }
+
+  /** The response time of a job that arrived at `arrival` (ignored for warm-up arrivals). */
+  response(arrival: number, r: number): void {
+    if (arrival < this.start) return;
+    const b = this.batch(arrival);
+    this.responseSum[b]! += r;
+    this.responseCount[b]!++;
+    this.histogram.add(r);
+  }
+}

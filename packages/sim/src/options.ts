@@ -1,0 +1,196 @@
+import { JiqConfigError, parseJobSpec, type JobSizeDistribution } from '@jiq/shared';
+import { parseSpeeds } from './speeds';
+
+/**
+ * Dispatch policies. `jiq` is JIQ-SQ(d) (d = 1: JIQ-Random) with a random fallback; `jiq-pod`
+ * is JIQ with a power-of-d fallback; the rest need no tokens.
+ */
+export const SIM_POLICIES = ['jiq', 'jiq-pod', 'random', 'round-robin', 'jsq', 'jsq-d', 'jfsq'] as const;
+export type SimPolicy = (typeof SIM_POLICIES)[number];
+
+/** Token selection at a dispatcher: oldest, newest, or the fastest server's token. */
+export const TOKEN_SELECTIONS = ['fcfs', 'lcfs', 'fastest'] as const;
+export type TokenSelectionName = (typeof TOKEN_SELECTIONS)[number];
+
+/**
+ * `one`: the paper's rule, a server has at most one outstanding token (it places one on
+ * becoming idle only if none is outstanding). `multi`: a token on every idle transition
+ * (at most one per I-queue); only without withdrawals.
+ */
+export const TOKEN_RULES = ['one', 'multi'] as const;
+export type TokenRule = (typeof TOKEN_RULES)[number];
+
+/** `auto`: the Markov-chain engine for phase-type sizes on equal servers, else the event heap. */
+export const ENGINES = ['auto', 'markov', 'events'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export interface SimOptions {
+  policy?: SimPolicy;
+  /** Servers. */
+  n: number;
+  /** Dispatchers; or give r = n/m. */
+  m?: number;
+  r?: number;
+  /** Arrival rate per server (the load when servers have mean speed 1). */
+  lambda: number;
+  /** Probes per token placement (jiq, jiq-pod), or per job (jsq-d). Default 1 (jiq), 2 (jsq-d). */
+  d?: number;
+  /** Servers withdraw their token when another dispatcher gives them work. Default false. */
+  withdraw?: boolean;
+  select?: TokenSelectionName;
+  probe?: 'distinct' | 'replace';
+  tokens?: TokenRule;
+  /** d of the power-of-d fallback of jiq-pod (default 2). */
+  fallbackD?: number;
+  /** A job-size spec (see @jiq/shared parseJobSpec) or a parsed law. Default "exp". */
+  jobs?: string | JobSizeDistribution;
+  /** Server speeds: a list cycled over the servers, or a spec (see parseSpeeds). Default all 1. */
+  speeds?: string | readonly number[];
+  /** Length of each replication in time units (mean job size 1). Default 10^7/m (the paper). */
+  horizon?: number;
+  /** Independent replications (default 1: CIs from batch means). */
+  reps?: number;
+  /** Fraction of each replication discarded as warm-up, in [0, 1). Default 1/3. */
+  warmup?: number;
+  seed?: number;
+  /** Batches per replication for batch-means CIs when reps = 1 (default 20). */
+  batches?: number;
+  engine?: EngineName;
+  /** Include wall-clock figures (jobsPerSecond, ...). Default true; false for byte-identical output. */
+  timing?: boolean;
+  /** Called after each replication (progress). */
+  onReplication?: (done: number, total: number) => void;
+}
+
+export interface SimConfig {
+  policy: SimPolicy;
+  n: number;
+  m: number;
+  r: number;
+  lambda: number;
+  d: number;
+  withdraw: boolean;
+  select: TokenSelectionName;
+  probe: 'distinct' | 'replace';
+  tokens: TokenRule;
+  fallbackD: number;
+  jobs: JobSizeDistribution;
+  speeds: Float64Array | null;
+  speedsSpec: string | null;
+  horizon: number;
+  reps: number;
+  warmup: number;
+  seed: number;
+  batches: number;
+  engine: 'markov' | 'events';
+  timing: boolean;
+}
+
+const TOKEN_POLICIES: readonly SimPolicy[] = ['jiq', 'jiq-pod'];
+
+export function usesTokens(policy: SimPolicy): boolean {
+  return TOKEN_POLICIES.includes(policy);
+}
+
+function oneOf<T extends string>(field: string, value: string | undefined, choices: readonly T[], def: T): T {
+  if (value === undefined) return def;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new JiqConfigError(field, `must be one of ${choices.join(' | ')}`, value);
+  }
+  return value as T;
+}
+
+function positiveInt(field: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new JiqConfigError(field, 'must be an integer >= 1', v);
+  return v;
+}
+
+/** Validates options and fills defaults. Throws JiqConfigError naming the option. */
+export function resolveOptions(o: SimOptions): SimConfig {
+  const policy = oneOf('policy', o.policy, SIM_POLICIES, 'jiq');
+  const n = positiveInt('n', o.n);
+  let m: number;
+  if (o.m !== undefined && o.r !== undefined) {
+    m = positiveInt('m', o.m);
+    if (Math.abs(n / m - o.r) > 1e-9) throw new JiqConfigError('r', `must equal n/m = ${n}/${m} when both are given`, o.r);
+  } else if (o.m !== undefined) {
+    m = positiveInt('m', o.m);
+  } else if (o.r !== undefined) {
+    if (!(Number.isFinite(o.r) && o.r > 0)) throw new JiqConfigError('r', 'must be a number > 0', o.r);
+    m = n / o.r;
+    if (!Number.isInteger(m) || m < 1) {
+      throw new JiqConfigError('r', `n = ${n} is not divisible by r (n/r = ${m}); give m instead`, o.r);
+    }
+  } else {
+    m = usesTokens(policy) ? -1 : 1;
+    if (m < 0) throw new JiqConfigError('m', 'give the number of dispatchers m, or r = n/m');
+  }
+  const lambda = o.lambda;
+  if (!(typeof lambda === 'number' && lambda > 0 && lambda < 1)) {
+    throw new JiqConfigError('lambda', 'must be a number in (0, 1) (the load per server)', lambda);
+  }
+  const d = positiveInt('d', o.d ?? (policy === 'jsq-d' ? 2 : 1));
+  const withdraw = o.withdraw ?? false;
+  const select = oneOf('select', o.select, TOKEN_SELECTIONS, 'fcfs');
+  const probe = oneOf('probe', o.probe, ['distinct', 'replace'] as const, 'distinct');
+  const tokens = oneOf('tokens', o.tokens, TOKEN_RULES, 'one');
+  const fallbackD = positiveInt('fallbackD', o.fallbackD ?? 2);
+  if (usesTokens(policy) && probe === 'distinct' && d > m) {
+    throw new JiqConfigError('d', `cannot probe ${d} distinct dispatchers out of m = ${m} (use probe replace)`, d);
+  }
+  if (policy === 'jsq-d' && d > n) throw new JiqConfigError('d', `must be <= n = ${n}`, d);
+  if (tokens === 'multi' && withdraw) {
+    throw new JiqConfigError('tokens', 'the multi-token rule is defined without withdrawals (use --no-withdraw)', tokens);
+  }
+  const jobs =
+    o.jobs === undefined ? parseJobSpec('exp') : typeof o.jobs === 'string' ? parseJobSpec(o.jobs, { field: 'jobs' }) : o.jobs;
+  const seed = o.seed ?? 1;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new JiqConfigError('seed', 'must be an integer in [0, 2^32)', seed);
+  }
+  const speedsSpec = o.speeds === undefined ? null : typeof o.speeds === 'string' ? o.speeds : o.speeds.join(',');
+  const speeds = o.speeds === undefined ? null : parseSpeeds(o.speeds, n, seed);
+  if (select === 'fastest' && !usesTokens(policy)) {
+    throw new JiqConfigError('select', 'fastest token selection applies to the jiq policies', select);
+  }
+  const horizon = o.horizon ?? 1e7 / m;
+  if (!(typeof horizon === 'number' && Number.isFinite(horizon) && horizon > 0)) {
+    throw new JiqConfigError('horizon', 'must be a finite number > 0', horizon);
+  }
+  const reps = positiveInt('reps', o.reps ?? 1);
+  const warmup = o.warmup ?? 1 / 3;
+  if (!(typeof warmup === 'number' && warmup >= 0 && warmup < 1)) {
+    throw new JiqConfigError('warmup', 'must be a fraction in [0, 1)', warmup);
+  }
+  const batches = positiveInt('batches', o.batches ?? 20);
+  if (batches < 2) throw new JiqConfigError('batches', 'must be >= 2', batches);
+  const engineName = oneOf('engine', o.engine, ENGINES, 'auto');
+  const markovOk = jobs.phaseType !== undefined && speeds === null;
+  if (engineName === 'markov' && !markovOk) {
+    throw new JiqConfigError('engine', 'the Markov engine needs phase-type job sizes and equal server speeds', engineName);
+  }
+  const engine = engineName === 'events' || !markovOk ? 'events' : 'markov';
+  return {
+    policy,
+    n,
+    m,
+    r: n / m,
+    lambda,
+    d,
+    withdraw,
+    select,
+    probe,
+    tokens,
+    fallbackD,
+    jobs,
+    speeds,
+    speedsSpec,
+    horizon,
+    reps,
+    warmup,
+    seed,
+    batches,
+    engine,
+    timing: o.timing ?? true,
+  };
+}
