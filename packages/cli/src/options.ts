@@ -38,3 +38,16 @@ export function parseChoice<T extends string>(flag: string, choices: readonly T[
     return raw as T;
   };
 }
+
+export function parseAddressList(flag: string): (raw: string) => string[] {
+  return (raw) => {
+    const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (list.length === 0) throw new JiqConfigError(flag, 'must list at least one address', raw);
+    for (const a of list) {
+      if (!/^[^\s:]+:\d{1,5}$/.test(a) && !/^[A-Za-z0-9_-]+$/.test(a)) {
+        throw new JiqConfigError(flag, 'each entry must be host:port (gRPC) or a dispatcher id (NATS)', a);
+      }
+    }
+    return list;
+  };
+}

@@ -1,4 +1,4 @@
-import { JiqError } from '@jiq/shared';
+import { JiqConfigError, JiqError } from '@jiq/shared';
 
 /** Prints a command's result: exactly one JSON object on stdout under --json, else text. */
 export function printResult(result: object, json: boolean, text: () => string): void {
@@ -17,7 +17,11 @@ export function exitCodeFor(err: unknown): number {
 }
 
 export function reportError(err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+  let message = err instanceof Error ? err.message : String(err);
+  // Library options are named like `meanServiceMs`; on the command line they are flags.
+  if (err instanceof JiqConfigError && !err.field.startsWith('-') && /^[a-z][A-Za-z]*$/.test(err.field)) {
+    message = `--${err.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}${message.slice(err.field.length)}`;
+  }
   process.stderr.write(`jiq: error: ${message}\n`);
   if (process.env.JIQ_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
 }

@@ -1,10 +1,19 @@
 import { Command, CommanderError } from 'commander';
+import { registerClusterCommand } from './commands/cluster';
+import { registerDispatcherCommand } from './commands/dispatcher';
 import { registerModelCommand } from './commands/model';
 import { registerSimCommand } from './commands/sim';
+import { registerWorkerCommand } from './commands/worker';
 import { exitCodeFor, reportError } from './output';
 
 /** Each command lives in its own module under commands/ and registers itself here. */
-const registrations: ((program: Command) => void)[] = [registerModelCommand, registerSimCommand];
+const registrations: ((program: Command) => void)[] = [
+  registerDispatcherCommand,
+  registerWorkerCommand,
+  registerClusterCommand,
+  registerModelCommand,
+  registerSimCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('jiq')

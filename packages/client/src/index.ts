@@ -1,1 +1,5 @@
-export {};
+// Public API of @jiq/client.
+export { JiqClient } from './jiq-client';
+export type { JiqClientOptions, SubmitOptions, SubmitResult } from './jiq-client';
+export { runLoad } from './load-generator';
+export type { LoadOptions, LoadProgress, LoadResult } from './load-generator';

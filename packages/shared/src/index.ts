@@ -58,3 +58,18 @@ export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
 
 export { createLogger, LOG_LEVELS } from './logger';
 export type { Logger, LogLevel } from './logger';
+
+export type {
+  Channel,
+  ClientChannel,
+  Connector,
+  DispatcherHandlers,
+  DispatcherLinkChannel,
+  DispatcherServer,
+  SubmitChannel,
+  WorkerChannel,
+} from './transport/channel';
+export { ExponentialBackoff } from './transport/backoff';
+export type { BackoffPolicy } from './transport/backoff';
+export { GrpcConnector, startGrpcDispatcherServer } from './transport/grpc';
+export type { GrpcServerOptions } from './transport/grpc';

@@ -1,1 +1,5 @@
-export {};
+// Public API of @jiq/worker.
+export { startWorker } from './start-worker';
+export type { WorkerHandle } from './start-worker';
+export type { JobContext, JobHandler, TokenMode, WorkerOptions } from './options';
+export type { WorkerCounters } from './worker-core';

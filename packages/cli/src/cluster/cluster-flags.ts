@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
+
+/** Adds the cluster flags of DESIGN.md's contract to a command (cluster, experiment). */
+export function addClusterFlags(cmd: Command, defaults: { dispatchers?: number; workers?: number } = {}): Command {
+  return cmd
+    .option('--dispatchers <m>', 'dispatcher processes (m)', parsePositiveInt('--dispatchers'), defaults.dispatchers)
+    .option('--workers <n>', 'worker processes (n)', parsePositiveInt('--workers'), defaults.workers)
+    .option('--slots <k>', 'servers per worker process', parsePositiveInt('--slots'), 1)
+    .requiredOption('--lambda <L>', 'load per server, in (0, 1)', parseNumber('--lambda'))
+    .option('--d <d>', 'dispatchers probed by an idle server', parsePositiveInt('--d'), 1)
+    .option('--withdraw', 'withdraw tokens when work comes from elsewhere (default)')
+    .option('--no-withdraw', 'never withdraw tokens (at most one outstanding per server)')
+    .option('--multi-token', 'without withdrawals: a token on every idle transition', false)
+    .option('--select <policy>', 'fcfs | lcfs', parseChoice('--select', ['fcfs', 'lcfs'] as const), 'fcfs')
+    .option('--probe <mode>', 'distinct | replace', parseChoice('--probe', ['distinct', 'replace'] as const), 'distinct')
+    .option('--jobs <spec>', 'job sizes: exp | det | hyperexp:SCV:F[:alt] | erlang:K | ...', 'exp')
+    .option('--mean-service-ms <ms>', 'service time of a size-1 job', parseNumber('--mean-service-ms'), 50)
+    .option('--duration <sec>', 'load duration in seconds', parseNumber('--duration'), 20)
+    .option('--warmup <sec>', 'unmeasured start of the load (default: 15% of --duration, at most 15 s)', parseNumber('--warmup'))
+    .option('--seed <s>', 'seed of every random choice', parseNonNegativeInt('--seed'), 1)
+    .option('--transport <name>', 'grpc | nats', parseChoice('--transport', ['grpc', 'nats'] as const), 'grpc')
+    .option('--allow-overload', 'accept --lambda >= 1', false)
+    .option('--child-log-level <level>', 'log level of the spawned processes', 'warn');
+}

@@ -1,0 +1,219 @@
+import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
+import { deriveSeed, GrpcConnector, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { spawnJiq, type JiqChild } from './child-process';
+import { totalRatePerSecond, type ClusterParams } from './cluster-params';
+
+export interface ClusterRunOptions {
+  log: Logger;
+  /** Log level of the spawned processes (their logs go to this process's stderr). */
+  childLogLevel?: string;
+  onPhase?: (phase: string) => void;
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+  /** Runs after the load has drained, before the processes stop (tests inspect the cluster here). */
+  afterLoad?: (cluster: RunningCluster) => Promise<void>;
+  /** Extra environment for children. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningCluster {
+  readonly dispatcherAddresses: string[];
+  readonly dispatchers: JiqChild[];
+  readonly workers: JiqChild[];
+  readonly connector: Connector;
+  stats(): Promise<DispatcherStats[]>;
+}
+
+export interface DispatcherSummary {
+  id: string;
+  arrivals: number;
+  q0: number;
+  q0Time: number;
+  meanTokens: number;
+}
+
+export interface ClusterResult {
+  params: Record<string, unknown>;
+  /** Fraction of measured arrivals that found their dispatcher's I-queue empty. */
+  q0: number;
+  /** Time-average fraction of time the I-queues were empty (equal to q0 by PASTA). */
+  q0Time: number;
+  meanResponse: number;
+  jobs: number;
+  completed: number;
+  failed: number;
+  lost: number;
+  errors: Record<string, number>;
+  targetLambda: number;
+  achievedLambda: number;
+  byTokenShare: number;
+  raceBusy: number;
+  raceWithdrawn: number;
+  staleWithdrawals: number;
+  pWait: number;
+  responseP50: number;
+  responseP90: number;
+  responseP99: number;
+  meanServiceMs: number;
+  meanSojournMs: number;
+  meanLatencyMs: number;
+  latencyP99Ms: number;
+  dispatchOverheadMs: number;
+  tokensPerQueue: number;
+  maxLagMs: number;
+  redispatched: number;
+  dispatchers: DispatcherSummary[];
+}
+
+const SPAWN_CONCURRENCY = 6;
+
+async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(runners);
+  return out;
+}
+
+/**
+ * `jiq cluster`: M dispatcher and N worker processes on loopback, an open-loop Poisson load
+ * from this process, then the measurements gathered from the dispatchers and the replies.
+ */
+export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promise<ClusterResult> {
+  const children: JiqChild[] = [];
+  const connector = new GrpcConnector();
+  const childLog = ['--log-level', o.childLogLevel ?? 'warn'];
+  const forward = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const stopAll = async (): Promise<void> => {
+    // Workers first (they leave the dispatchers and drain), then dispatchers.
+    const workers = children.filter((c) => c.ready.role === 'worker');
+    const dispatchers = children.filter((c) => c.ready.role === 'dispatcher');
+    await Promise.all(workers.map((c) => c.stop()));
+    await Promise.all(dispatchers.map((c) => c.stop()));
+  };
+  const abort = (): void => {
+    for (const c of children) c.kill();
+  };
+  o.signal?.addEventListener('abort', abort);
+  let client: JiqClient | undefined;
+  try {
+    o.onPhase?.(`starting ${p.dispatchers} dispatchers`);
+    const dispatchers = await inBatches(Array.from({ length: p.dispatchers }), SPAWN_CONCURRENCY, async (_, i) => {
+      const c = await spawnJiq(
+        ['dispatcher', '--port', '0', '--id', `d${i}`, '--select', p.select, '--seed', String(deriveSeed(p.seed, 1, i)), ...childLog],
+        { timeoutMs: 30_000, env: o.env, onStderr: forward },
+      );
+      children.push(c);
+      return c;
+    });
+    const addresses = dispatchers.map((c) => c.ready.address!);
+    o.onPhase?.(`starting ${p.workers} workers`);
+    const workerArgs = [
+      '--dispatchers', addresses.join(','), '--slots', String(p.slots), '--d', String(p.d), '--probe', p.probe,
+      p.withdraw ? '--withdraw' : '--no-withdraw', ...(p.multiToken ? ['--multi-token'] : []),
+      '--mean-service-ms', String(p.meanServiceMs), ...childLog,
+    ];
+    const workers = await inBatches(Array.from({ length: p.workers }), SPAWN_CONCURRENCY, async (_, i) => {
+      if (o.signal?.aborted) throw new Error('aborted');
+      const c = await spawnJiq(['worker', ...workerArgs, '--id', `w${i}`, '--seed', String(deriveSeed(p.seed, 2, i))], {
+        timeoutMs: 30_000,
+        env: o.env,
+        onStderr: forward,
+      });
+      children.push(c);
+      return c;
+    });
+    const stats = (reset = false): Promise<DispatcherStats[]> =>
+      Promise.all(addresses.map((a) => connector.stats(a, { reset }, 5_000)));
+    o.onPhase?.('waiting for every worker to join every dispatcher');
+    const joinDeadline = performance.now() + 30_000;
+    for (;;) {
+      const s = await stats();
+      if (s.every((x) => x.workers === p.workers)) break;
+      if (performance.now() > joinDeadline) throw new Error(`workers did not all join: ${s.map((x) => x.workers).join(',')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stats(true);
+
+    client = new JiqClient({ dispatchers: addresses, connector, seed: deriveSeed(p.seed, 3), logger: o.log });
+    await client.connect();
+    const rate = totalRatePerSecond(p);
+    o.onPhase?.(`load: ${rate.toFixed(1)} jobs/s for ${p.durationSec} s (warm-up ${p.warmupSec} s)`);
+    const load: LoadResult = await runLoad(client, {
+      ratePerSecond: rate,
+      durationMs: p.durationSec * 1000,
+      warmupMs: p.warmupSec * 1000,
+      jobs: p.jobs,
+      seed: deriveSeed(p.seed, 4),
+      onProgress: o.onProgress,
+      signal: o.signal,
+    });
+    const final = await stats();
+    const running: RunningCluster = { dispatcherAddresses: addresses, dispatchers, workers, connector, stats: () => stats() };
+    if (o.afterLoad) await o.afterLoad(running);
+    o.onPhase?.('stopping');
+    await client.close(5_000);
+    client = undefined;
+    await stopAll();
+    return summarise(p, load, final);
+  } finally {
+    o.signal?.removeEventListener('abort', abort);
+    if (client) await client.close(0);
+    await stopAll().catch(() => abort());
+    await connector.close();
+  }
+}
+
+function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[]): ClusterResult {
+  const sum = (f: (s: DispatcherStats) => number): number => stats.reduce((a, s) => a + f(s), 0);
+  const arrivals = sum((s) => s.arrivals);
+  const window = sum((s) => s.windowMs);
+  const servers = p.workers * p.slots;
+  return {
+    params: {
+      dispatchers: p.dispatchers, workers: p.workers, slots: p.slots, lambda: p.lambda, d: p.d, withdraw: p.withdraw,
+      select: p.select, probe: p.probe, multiToken: p.multiToken, jobs: p.jobs.spec, meanServiceMs: p.meanServiceMs,
+      durationSec: p.durationSec, warmupSec: p.warmupSec, seed: p.seed, transport: p.transport, r: servers / p.dispatchers,
+    },
+    q0: arrivals > 0 ? sum((s) => s.emptyArrivals) / arrivals : NaN,
+    q0Time: window > 0 ? sum((s) => s.emptyTimeMs) / window : NaN,
+    meanResponse: load.meanResponse,
+    jobs: load.submitted,
+    completed: load.completed,
+    failed: load.failed,
+    lost: load.lost,
+    errors: load.errors,
+    targetLambda: p.lambda,
+    achievedLambda: (load.achievedRatePerSecond * p.meanServiceMs) / (1000 * servers),
+    byTokenShare: load.byTokenShare,
+    raceBusy: sum((s) => s.raceBusy),
+    raceWithdrawn: sum((s) => s.raceWithdrawn),
+    staleWithdrawals: sum((s) => s.staleWithdrawals),
+    pWait: load.pWait,
+    responseP50: load.responseP50,
+    responseP90: load.responseP90,
+    responseP99: load.responseP99,
+    meanServiceMs: load.meanServiceMs,
+    meanSojournMs: load.meanSojournMs,
+    meanLatencyMs: load.meanLatencyMs,
+    latencyP99Ms: load.latencyP99Ms,
+    dispatchOverheadMs: load.dispatchOverheadMs,
+    tokensPerQueue: window > 0 ? sum((s) => s.tokenTimeMs) / window : NaN,
+    maxLagMs: load.maxLagMs,
+    redispatched: load.redispatched,
+    dispatchers: stats.map((s) => ({
+      id: s.dispatcherId,
+      arrivals: s.arrivals,
+      q0: s.arrivals > 0 ? s.emptyArrivals / s.arrivals : NaN,
+      q0Time: s.windowMs > 0 ? s.emptyTimeMs / s.windowMs : NaN,
+      meanTokens: s.windowMs > 0 ? s.tokenTimeMs / s.windowMs : NaN,
+    })),
+  };
+}

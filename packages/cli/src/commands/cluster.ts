@@ -1,0 +1,53 @@
+import { createLogger, JiqConfigError } from '@jiq/shared';
+import type { Command } from 'commander';
+import { addClusterFlags } from '../cluster/cluster-flags';
+import { validateClusterFlags, type RawClusterFlags } from '../cluster/cluster-params';
+import { renderClusterResult } from '../cluster/render';
+import { runCluster } from '../cluster/run-cluster';
+import { printResult } from '../output';
+import { createProgress } from '../progress';
+
+export function registerClusterCommand(program: Command): void {
+  addClusterFlags(
+    program
+      .command('cluster')
+      .description('start m dispatcher and n worker processes, drive an open-loop Poisson load, print the measurements'),
+    { dispatchers: 2, workers: 10 },
+  )
+    .option('--json', 'print one JSON object', false)
+    .action(async (flags: RawClusterFlags & { json: boolean; childLogLevel: string }) => {
+      const p = validateClusterFlags(flags);
+      if (p.transport !== 'grpc') throw new JiqConfigError('--transport', 'jiq cluster runs gRPC here; NATS arrives with the scale-out work', p.transport);
+      const log = createLogger('jiq-cluster', process.env.JIQ_LOG_LEVEL ?? 'warn');
+      const progress = createProgress(!flags.json);
+      const controller = new AbortController();
+      const onSigint = (): void => {
+        progress.stop();
+        process.stderr.write('jiq: interrupted; stopping every process\n');
+        controller.abort();
+      };
+      process.once('SIGINT', onSigint);
+      process.once('SIGTERM', onSigint);
+      try {
+        const result = await runCluster(p, {
+          log,
+          childLogLevel: flags.childLogLevel,
+          signal: controller.signal,
+          onPhase: (t) => progress.phase(t),
+          onProgress: (pr) =>
+            progress.update(Math.round(pr.elapsedMs / 1000), Math.round(pr.durationMs / 1000), {
+              info: `${pr.submitted} jobs, ${pr.inFlight} in flight`,
+            }),
+        });
+        progress.stop();
+        if (controller.signal.aborted) {
+          process.exitCode = 130;
+          return;
+        }
+        printResult(result, flags.json, () => renderClusterResult(result));
+      } finally {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
+      }
+    });
+}

@@ -1,0 +1,170 @@
+import { createPrng, ErrorCode, JiqJobError, Samples, type JobSizeDistribution } from '@jiq/shared';
+import type { JiqClient, SubmitResult } from './jiq-client';
+
+export interface LoadOptions {
+  /** Total arrival rate, jobs per second (λ·n / mean-service for the model's load λ). */
+  ratePerSecond: number;
+  durationMs: number;
+  /** Jobs submitted before this are run but not measured. */
+  warmupMs: number;
+  jobs: JobSizeDistribution;
+  seed: number;
+  /** After the last submit, wait this long for outstanding replies; the rest count as lost. */
+  drainTimeoutMs?: number;
+  /** Called about once a second. */
+  onProgress?: (p: LoadProgress) => void;
+  /** Stop early (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface LoadProgress {
+  elapsedMs: number;
+  durationMs: number;
+  submitted: number;
+  completed: number;
+  failed: number;
+  inFlight: number;
+}
+
+export interface LoadResult {
+  targetRatePerSecond: number;
+  achievedRatePerSecond: number;
+  durationMs: number;
+  submitted: number;
+  completed: number;
+  failed: number;
+  /** Submitted jobs that never got a reply. */
+  lost: number;
+  errors: Record<string, number>;
+  measured: number;
+  meanSojournMs: number;
+  meanServiceMs: number;
+  /** Mean sojourn at the worker in units of the measured mean service time. */
+  meanResponse: number;
+  responseP50: number;
+  responseP90: number;
+  responseP99: number;
+  /** P(wait > 0): fraction of measured jobs that queued behind another at the worker. */
+  pWait: number;
+  meanLatencyMs: number;
+  latencyP99Ms: number;
+  /** Client latency minus worker sojourn: what the dispatch path adds. */
+  dispatchOverheadMs: number;
+  byTokenShare: number;
+  raceBusy: number;
+  redispatched: number;
+  maxLagMs: number;
+}
+
+const PAYLOAD = Buffer.from('jiq:synthetic', 'utf8');
+/** Waits shorter than this are scheduling noise, not queueing. */
+const WAIT_EPSILON_MS = 0.05;
+
+/**
+ * Open-loop Poisson load on an absolute schedule: arrival k is due at t0 + Σ exponential gaps,
+ * and a late timer submits every job that is due, so event-loop lag never slows the rate.
+ */
+export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadResult> {
+  const rng = createPrng(o.seed);
+  const sizeRng = createPrng(o.seed ^ 0x5bd1e995);
+  const ratePerMs = o.ratePerSecond / 1000;
+  const sojourn = new Samples();
+  const service = new Samples();
+  const latency = new Samples();
+  const errors: Record<string, number> = {};
+  let submitted = 0;
+  let completed = 0;
+  let failed = 0;
+  let measured = 0;
+  let byToken = 0;
+  let raceBusy = 0;
+  let redispatched = 0;
+  let waited = 0;
+  let maxLag = 0;
+
+  const onResult = (measure: boolean) => (r: SubmitResult) => {
+    completed++;
+    if (r.info.attempts > 1) redispatched++;
+    if (!measure) return;
+    measured++;
+    sojourn.add(r.info.sojournMs);
+    service.add(r.info.serviceMs);
+    latency.add(r.latencyMs);
+    if (r.info.byToken) byToken++;
+    if (r.info.raceBusy) raceBusy++;
+    if (r.info.sojournMs - r.info.serviceMs > WAIT_EPSILON_MS) waited++;
+  };
+  const onError = (err: unknown) => {
+    failed++;
+    const code = err instanceof JiqJobError ? (ErrorCode[err.code] ?? String(err.code)) : ((err as Error).name ?? 'Error');
+    errors[code] = (errors[code] ?? 0) + 1;
+  };
+
+  const t0 = performance.now();
+  let next = t0 - Math.log(1 - rng.next()) / ratePerMs;
+  const end = t0 + o.durationMs;
+  const warmEnd = t0 + o.warmupMs;
+  let lastProgress = t0;
+
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      if (o.signal?.aborted) return resolve();
+      if (next < now) maxLag = Math.max(maxLag, now - next);
+      while (next <= now && next < end) {
+        const measure = next >= warmEnd;
+        submitted++;
+        client
+          .send(PAYLOAD, { size: o.jobs.sample(sizeRng), measure })
+          .then(onResult(measure), onError);
+        next += -Math.log(1 - rng.next()) / ratePerMs;
+      }
+      if (o.onProgress && now - lastProgress >= 1000) {
+        lastProgress = now;
+        o.onProgress({ elapsedMs: now - t0, durationMs: o.durationMs, submitted, completed, failed, inFlight: submitted - completed - failed });
+      }
+      if (next >= end) return resolve();
+      setTimeout(tick, Math.max(0, next - performance.now()));
+    };
+    tick();
+  });
+  const elapsed = Math.min(performance.now(), end) - t0;
+
+  // Drain: wait for replies of everything submitted.
+  const drainUntil = performance.now() + (o.drainTimeoutMs ?? 30_000);
+  while (completed + failed < submitted && performance.now() < drainUntil && !o.signal?.aborted) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (o.onProgress && performance.now() - lastProgress >= 1000) {
+      lastProgress = performance.now();
+      o.onProgress({ elapsedMs: o.durationMs, durationMs: o.durationMs, submitted, completed, failed, inFlight: submitted - completed - failed });
+    }
+  }
+
+  const meanService = service.mean();
+  const norm = (x: number): number => x / meanService;
+  return {
+    targetRatePerSecond: o.ratePerSecond,
+    achievedRatePerSecond: (submitted / elapsed) * 1000,
+    durationMs: elapsed,
+    submitted,
+    completed,
+    failed,
+    lost: submitted - completed - failed,
+    errors,
+    measured,
+    meanSojournMs: sojourn.mean(),
+    meanServiceMs: meanService,
+    meanResponse: norm(sojourn.mean()),
+    responseP50: norm(sojourn.percentile(0.5)),
+    responseP90: norm(sojourn.percentile(0.9)),
+    responseP99: norm(sojourn.percentile(0.99)),
+    pWait: measured > 0 ? waited / measured : NaN,
+    meanLatencyMs: latency.mean(),
+    latencyP99Ms: latency.percentile(0.99),
+    dispatchOverheadMs: latency.mean() - sojourn.mean(),
+    byTokenShare: measured > 0 ? byToken / measured : NaN,
+    raceBusy,
+    redispatched,
+    maxLagMs: maxLag,
+  };
+}

@@ -1,0 +1,466 @@
+import {
+  ErrorCode,
+  IQueueMeter,
+  TokenQueue,
+  type ClientChannel,
+  type DispatcherHandlers,
+  type DispatcherStats,
+  type FallbackPolicy,
+  type Job,
+  type JobDone,
+  type Logger,
+  type MessageInit,
+  type Prng,
+  type StatsRequest,
+  type SubmitReply,
+  type Token,
+  type TokenSelection,
+  type WorkerChannel,
+  type WorkerMessage,
+} from '@jiq/shared';
+import { IdempotencyCache } from './idempotency-cache';
+import { ServerRegistry, type WorkerEntry } from './server-registry';
+
+export interface DispatcherCoreConfig {
+  readonly id: string;
+  readonly selection: TokenSelection;
+  readonly fallback: FallbackPolicy;
+  readonly rng: Prng;
+  readonly maxPayloadBytes: number;
+  readonly maxAttempts: number;
+  readonly noWorkerWaitMs: number;
+  readonly idempotencyCacheSize: number;
+  readonly maxSlotsPerWorker: number;
+}
+
+interface ClientEntry {
+  readonly channel: ClientChannel;
+  open: boolean;
+}
+
+interface Waiter {
+  readonly client: ClientEntry;
+  readonly requestId: number;
+}
+
+interface InFlight {
+  readonly ticket: number;
+  readonly job: Job;
+  readonly waiters: Waiter[];
+  readonly key: string;
+  server: number;
+  worker: WorkerEntry;
+  byToken: boolean;
+  attempts: number;
+}
+
+interface Parked {
+  readonly job: Job;
+  readonly waiters: Waiter[];
+  readonly key: string;
+  readonly attempts: number;
+  readonly since: number;
+}
+
+type Outcome = Pick<MessageInit<SubmitReply>, 'ok' | 'result' | 'error' | 'info'>;
+
+const MAX_WORKER_ID_LENGTH = 256;
+
+/**
+ * The dispatcher's protocol logic over transport-neutral channels: token bookkeeping
+ * (place, withdraw, pop by the selection policy), assignment by token or fallback,
+ * completion routing, idempotency, re-dispatch after a worker loss, and the q0 measurements.
+ */
+export class DispatcherCore implements DispatcherHandlers {
+  readonly tokens = new TokenQueue(64);
+  readonly registry = new ServerRegistry();
+  readonly meter: IQueueMeter;
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly byKey = new Map<string, InFlight | Parked>();
+  private readonly done: IdempotencyCache<Outcome>;
+  private parked: Parked[] = [];
+  private parkTimer: NodeJS.Timeout | undefined;
+  private nextTicket = 1;
+  private draining = false;
+  private drainWaiters: (() => void)[] = [];
+  private readonly fallbackCtx: { servers: number; rng: Prng };
+  readonly counters = {
+    tokensPlaced: 0,
+    tokensUsed: 0,
+    tokensWithdrawn: 0,
+    staleWithdrawals: 0,
+    fallbacks: 0,
+    completed: 0,
+    failed: 0,
+    redispatched: 0,
+    raceBusy: 0,
+    raceWithdrawn: 0,
+    rejected: 0,
+    malformed: 0,
+  };
+
+  constructor(
+    private readonly config: DispatcherCoreConfig,
+    private readonly log: Logger,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.meter = new IQueueMeter(now);
+    this.done = new IdempotencyCache(config.idempotencyCacheSize);
+    this.fallbackCtx = { servers: 0, rng: config.rng };
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size + this.parked.length;
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  onClient(channel: ClientChannel): void {
+    const client: ClientEntry = { channel, open: true };
+    channel.onMessage((req) => {
+      const job = req.job;
+      if (!job) return this.refuse(client, req.requestId, '', ErrorCode.INVALID_ARGUMENT, 'job: required');
+      this.submit(client, req.requestId, job);
+    });
+    channel.onClose(() => {
+      client.open = false;
+    });
+  }
+
+  private submit(client: ClientEntry, requestId: number, job: Job): void {
+    const invalid = this.validate(job);
+    if (invalid) return this.refuse(client, requestId, job.id, ErrorCode.INVALID_ARGUMENT, invalid);
+    if (this.draining) return this.refuse(client, requestId, job.id, ErrorCode.UNAVAILABLE, `dispatcher ${this.config.id} is draining`);
+    if (job.deadlineMs > 0 && Date.now() > job.deadlineMs) {
+      return this.refuse(client, requestId, job.id, ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before dispatch');
+    }
+    const waiter: Waiter = { client, requestId };
+    const key = job.idempotencyKey;
+    if (key !== '') {
+      const running = this.byKey.get(key);
+      if (running) {
+        running.waiters.push(waiter);
+        return;
+      }
+      const finished = this.done.get(key);
+      if (finished) {
+        this.send(waiter, job.id, finished);
+        return;
+      }
+    }
+    this.dispatch(job, [waiter], key, 1);
+  }
+
+  private validate(job: Job): string | undefined {
+    if (job.id === '') return 'job.id: required (non-empty)';
+    if (job.payload.length === 0) return 'job.payload: must not be empty';
+    if (job.payload.length > this.config.maxPayloadBytes) {
+      return `job.payload: ${job.payload.length} bytes exceeds the limit of ${this.config.maxPayloadBytes}`;
+    }
+    if (!(job.size >= 0) || !Number.isFinite(job.size)) return 'job.size: must be a finite number >= 0';
+    return undefined;
+  }
+
+  /** JIQ: a token if the I-queue has one, else the fallback policy. */
+  private dispatch(job: Job, waiters: Waiter[], key: string, attempts: number): void {
+    const found = this.tokens.length;
+    if (attempts === 1) this.meter.arrival(found, job.measure);
+    let server: number;
+    let byToken: boolean;
+    let epoch = 0;
+    if (found > 0) {
+      server = this.config.selection(this.tokens);
+      epoch = this.tokens.poppedEpoch;
+      this.meter.setLength(this.tokens.length);
+      byToken = true;
+      this.counters.tokensUsed++;
+    } else if (this.registry.liveCount > 0) {
+      this.fallbackCtx.servers = this.registry.liveCount;
+      server = this.registry.liveAt(this.config.fallback(this.fallbackCtx));
+      byToken = false;
+      this.counters.fallbacks++;
+    } else {
+      this.park({ job, waiters, key, attempts, since: this.now() });
+      return;
+    }
+    const worker = this.registry.ownerOf(server)!;
+    const ticket = this.takeTicket();
+    const entry: InFlight = { ticket, job, waiters, key, server, worker, byToken, attempts };
+    this.inFlight.set(ticket, entry);
+    if (key !== '') this.byKey.set(key, entry);
+    worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch } });
+  }
+
+  private takeTicket(): number {
+    let t = this.nextTicket;
+    while (this.inFlight.has(t)) t = (t + 1) >>> 0 || 1;
+    this.nextTicket = (t + 1) >>> 0 || 1;
+    return t;
+  }
+
+  /** No live worker yet: hold the job briefly (workers may still be connecting). */
+  private park(p: Parked): void {
+    this.parked.push(p);
+    if (p.key !== '') this.byKey.set(p.key, p);
+    if (!this.parkTimer) {
+      this.parkTimer = setInterval(() => this.expireParked(), Math.max(50, this.config.noWorkerWaitMs / 10));
+      this.parkTimer.unref();
+    }
+  }
+
+  private expireParked(): void {
+    const limit = this.now() - this.config.noWorkerWaitMs;
+    const keep: Parked[] = [];
+    for (const p of this.parked) {
+      if (p.since <= limit) {
+        this.finish(p, p.job.id, {
+          ok: false,
+          error: { code: ErrorCode.UNAVAILABLE, message: `no live worker within ${this.config.noWorkerWaitMs} ms` },
+        });
+      } else keep.push(p);
+    }
+    this.parked = keep;
+    this.stopParkTimerIfIdle();
+  }
+
+  private releaseParked(): void {
+    if (this.parked.length === 0 || this.registry.liveCount === 0) return;
+    const list = this.parked;
+    this.parked = [];
+    for (const p of list) {
+      if (p.key !== '') this.byKey.delete(p.key);
+      this.dispatch(p.job, p.waiters, p.key, p.attempts);
+    }
+    this.stopParkTimerIfIdle();
+  }
+
+  private stopParkTimerIfIdle(): void {
+    if (this.parked.length === 0 && this.parkTimer) {
+      clearInterval(this.parkTimer);
+      this.parkTimer = undefined;
+    }
+  }
+
+  private refuse(client: ClientEntry, requestId: number, jobId: string, code: ErrorCode, message: string): void {
+    this.counters.rejected++;
+    this.send({ client, requestId }, jobId, { ok: false, error: { code, message } });
+  }
+
+  private send(w: Waiter, jobId: string, outcome: Outcome): void {
+    if (w.client.open) w.client.channel.send({ requestId: w.requestId, jobId, ...outcome });
+  }
+
+  private finish(entry: { waiters: Waiter[]; key: string }, jobId: string, outcome: Outcome): void {
+    for (const w of entry.waiters) this.send(w, jobId, outcome);
+    if (entry.key !== '') {
+      this.byKey.delete(entry.key);
+      if (outcome.ok) this.done.set(entry.key, outcome);
+    }
+    if (this.draining && this.inFlightCount === 0) this.notifyDrained();
+  }
+
+  // ------------------------------------------------------------------ workers
+
+  onWorker(channel: WorkerChannel): void {
+    let entry: WorkerEntry | undefined;
+    channel.onMessage((msg) => {
+      if (!entry) {
+        entry = this.hello(channel, msg);
+        return;
+      }
+      this.fromWorker(entry, msg);
+    });
+    channel.onClose((err) => {
+      if (entry) this.workerGone(entry, err);
+    });
+  }
+
+  private hello(channel: WorkerChannel, msg: WorkerMessage): WorkerEntry | undefined {
+    const hello = msg.hello;
+    const slots = hello?.slots ?? 0;
+    if (!hello || hello.workerId === '' || hello.workerId.length > MAX_WORKER_ID_LENGTH || slots < 1 || slots > this.config.maxSlotsPerWorker) {
+      this.counters.malformed++;
+      this.log.warn({ peer: channel.peer }, 'worker stream must start with a valid hello; closing it');
+      channel.close();
+      return undefined;
+    }
+    const previous = this.registry.worker(hello.workerId);
+    if (previous) {
+      // A restarted worker reconnected before its old stream was noticed dead.
+      this.log.warn({ workerId: hello.workerId }, 'worker reconnected; replacing its previous connection');
+      this.workerGone(previous, new Error('replaced by a new connection'));
+      previous.channel.close();
+    }
+    const entry = this.registry.addWorker(hello.workerId, slots, channel)!;
+    channel.send({ hello: { dispatcherId: this.config.id } });
+    this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');
+    this.releaseParked();
+    return entry;
+  }
+
+  private fromWorker(entry: WorkerEntry, msg: WorkerMessage): void {
+    if (msg.done) this.completed(entry, msg.done);
+    else if (msg.place) this.placeToken(entry, msg.place.token);
+    else if (msg.withdraw) this.withdrawToken(entry, msg.withdraw.token);
+    else if (msg.probe) entry.channel.send({ probeReply: { requestId: msg.probe.requestId, length: this.tokens.length } });
+    else if (msg.leave) this.workerLeaving(entry);
+    else this.counters.malformed++;
+  }
+
+  private serverForToken(entry: WorkerEntry, token: Token | null | undefined): number | undefined {
+    if (!token || token.workerId !== entry.workerId) return undefined;
+    return this.registry.serverOf(entry, token.slot);
+  }
+
+  private placeToken(entry: WorkerEntry, token: Token | null | undefined): void {
+    const server = this.serverForToken(entry, token);
+    if (server === undefined || !token) {
+      this.counters.malformed++;
+      return;
+    }
+    if (!entry.accepting) return;
+    this.tokens.place(server, token.epoch);
+    this.meter.setLength(this.tokens.length);
+    this.counters.tokensPlaced++;
+  }
+
+  private withdrawToken(entry: WorkerEntry, token: Token | null | undefined): void {
+    const server = this.serverForToken(entry, token);
+    if (server === undefined || !token) {
+      this.counters.malformed++;
+      return;
+    }
+    if (this.tokens.withdraw(server, token.epoch)) {
+      this.meter.setLength(this.tokens.length);
+      this.counters.tokensWithdrawn++;
+    } else {
+      // Already used (the job and the withdrawal crossed) or a stale epoch.
+      this.counters.staleWithdrawals++;
+    }
+  }
+
+  private completed(entry: WorkerEntry, done: JobDone): void {
+    const job = this.inFlight.get(done.ticket);
+    if (!job || job.worker !== entry) {
+      this.counters.malformed++;
+      return;
+    }
+    this.inFlight.delete(done.ticket);
+    if (done.raceBusy) this.counters.raceBusy++;
+    if (done.raceWithdrawn) this.counters.raceWithdrawn++;
+    if (done.ok) this.counters.completed++;
+    else this.counters.failed++;
+    this.finish(job, job.job.id, {
+      ok: done.ok,
+      result: done.result,
+      error: done.ok ? null : done.error,
+      info: {
+        byToken: job.byToken,
+        workerId: entry.workerId,
+        slot: done.slot,
+        sojournMs: done.sojournMs,
+        serviceMs: done.serviceMs,
+        raceBusy: done.raceBusy,
+        attempts: job.attempts,
+        dispatcherId: this.config.id,
+      },
+    });
+  }
+
+  private removeTokensOf(entry: WorkerEntry): void {
+    let removed = false;
+    for (const s of entry.servers) removed = this.tokens.remove(s) || removed;
+    if (removed) this.meter.setLength(this.tokens.length);
+  }
+
+  private workerLeaving(entry: WorkerEntry): void {
+    this.removeTokensOf(entry);
+    this.registry.retire(entry);
+    this.log.debug({ workerId: entry.workerId }, 'worker leaving');
+  }
+
+  /** The worker's stream ended: drop its tokens and re-dispatch what it had not finished. */
+  private workerGone(entry: WorkerEntry, err?: Error): void {
+    if (this.registry.worker(entry.workerId) !== entry) return;
+    this.removeTokensOf(entry);
+    this.registry.removeWorker(entry);
+    const lost = [...this.inFlight.values()].filter((j) => j.worker === entry);
+    if (lost.length > 0 || err) {
+      this.log.warn({ workerId: entry.workerId, lostJobs: lost.length, err: err?.message }, 'worker disconnected');
+    }
+    for (const j of lost) {
+      this.inFlight.delete(j.ticket);
+      if (j.key !== '') this.byKey.delete(j.key);
+      if (j.attempts >= this.config.maxAttempts) {
+        this.counters.failed++;
+        this.finish(j, j.job.id, {
+          ok: false,
+          error: { code: ErrorCode.WORKER_LOST, message: `worker ${entry.workerId} was lost ${j.attempts} time(s)` },
+        });
+      } else {
+        this.counters.redispatched++;
+        this.dispatch(j.job, j.waiters, j.key, j.attempts + 1);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ control
+
+  stats(request: StatsRequest): MessageInit<DispatcherStats> {
+    const m = this.meter.snapshot();
+    const c = this.counters;
+    const out: MessageInit<DispatcherStats> = {
+      dispatcherId: this.config.id,
+      arrivals: m.arrivals,
+      emptyArrivals: m.emptyArrivals,
+      emptyTimeMs: m.emptyTimeMs,
+      windowMs: m.windowMs,
+      tokenTimeMs: m.tokenTimeMs,
+      tokensPlaced: c.tokensPlaced,
+      tokensUsed: c.tokensUsed,
+      tokensWithdrawn: c.tokensWithdrawn,
+      staleWithdrawals: c.staleWithdrawals,
+      fallbacks: c.fallbacks,
+      completed: c.completed,
+      failed: c.failed,
+      redispatched: c.redispatched,
+      raceBusy: c.raceBusy,
+      raceWithdrawn: c.raceWithdrawn,
+      rejected: c.rejected,
+      queueLength: this.tokens.length,
+      workers: this.registry.workerCount,
+      servers: this.registry.liveCount,
+      inFlight: this.inFlightCount,
+    };
+    if (request.reset) {
+      this.meter.reset();
+      for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] = 0;
+    }
+    return out;
+  }
+
+  /** Refuses new submits and resolves when every accepted job has replied (or on timeout). */
+  drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    if (this.inFlightCount === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.drainWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private notifyDrained(): void {
+    const ws = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /** Ends every worker and client stream (after drain). */
+  disconnectAll(): void {
+    for (const w of [...this.registry.allWorkers()]) w.channel.close();
+    if (this.parkTimer) clearInterval(this.parkTimer);
+  }
+}

@@ -1,0 +1,74 @@
+import { fallbacks, JiqConfigError, tokenSelections, type DispatcherHandlers, type DispatcherServer, type Logger } from '@jiq/shared';
+
+/** Starts serving a dispatcher over some transport (gRPC by default; NATS plugs in here). */
+export type DispatcherTransportFactory = (
+  handlers: DispatcherHandlers,
+  options: { id: string; host: string; port: number; maxMessageBytes: number },
+) => Promise<DispatcherServer>;
+
+export interface DispatcherOptions {
+  /** Unique id (default: "dispatcher-<pid>-<random>"). */
+  id?: string;
+  /** Interface to listen on (gRPC). Default 127.0.0.1. */
+  host?: string;
+  /** Port (gRPC); 0 picks a free one. Default 0. */
+  port?: number;
+  /** Token selection: "fcfs" (oldest token) or "lcfs" (newest). Default "fcfs". */
+  select?: string;
+  /** Fallback when the I-queue is empty. Default "random" (JIQ). */
+  fallback?: string;
+  /** Payloads above this are refused with INVALID_ARGUMENT. Default 4 MiB. */
+  maxPayloadBytes?: number;
+  /** Seed of the dispatcher's random choices (fallback, ties). Default: random. */
+  seed?: number;
+  /** Dispatch attempts per job when workers are lost mid-job. Default 3. */
+  maxAttempts?: number;
+  /** How long a job may wait for a first live worker before UNAVAILABLE. Default 5000 ms. */
+  noWorkerWaitMs?: number;
+  /** Replies of completed idempotent jobs kept for deduplication. Default 10000. */
+  idempotencyCacheSize?: number;
+  /** How long close() waits for in-flight jobs. Default 30000 ms. */
+  drainTimeoutMs?: number;
+  logger?: Logger;
+  transport?: DispatcherTransportFactory;
+}
+
+export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, 'logger' | 'transport'>> &
+  Pick<DispatcherOptions, 'logger' | 'transport'>;
+
+function integer(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new JiqConfigError(field, `must be an integer in [${min}, ${max}]`, value);
+  }
+  return value;
+}
+
+export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatcherOptions {
+  const select = o.select ?? 'fcfs';
+  if (!tokenSelections.get(select)) {
+    throw new JiqConfigError('select', `must be one of ${tokenSelections.names().join(' | ')}`, select);
+  }
+  const fallback = o.fallback ?? 'random';
+  if (!fallbacks.get(fallback)) {
+    throw new JiqConfigError('fallback', `must be one of ${fallbacks.names().join(' | ')}`, fallback);
+  }
+  const id = o.id ?? `dispatcher-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  if (id === '' || id.length > 256 || /[\s*>.]/.test(id)) {
+    throw new JiqConfigError('id', 'must be 1-256 characters without whitespace, ".", "*" or ">"', id);
+  }
+  return {
+    id,
+    host: o.host ?? '127.0.0.1',
+    port: integer('port', o.port ?? 0, 0, 65535),
+    select,
+    fallback,
+    maxPayloadBytes: integer('maxPayloadBytes', o.maxPayloadBytes ?? 4 * 1024 * 1024, 1, 512 * 1024 * 1024),
+    seed: integer('seed', o.seed ?? Math.floor(Math.random() * 2 ** 32), 0, 2 ** 32 - 1),
+    maxAttempts: integer('maxAttempts', o.maxAttempts ?? 3, 1, 100),
+    noWorkerWaitMs: integer('noWorkerWaitMs', o.noWorkerWaitMs ?? 5_000, 0),
+    idempotencyCacheSize: integer('idempotencyCacheSize', o.idempotencyCacheSize ?? 10_000, 0),
+    drainTimeoutMs: integer('drainTimeoutMs', o.drainTimeoutMs ?? 30_000, 0),
+    logger: o.logger,
+    transport: o.transport,
+  };
+}

@@ -1,0 +1,104 @@
+import type { WorkerChannel } from '@jiq/shared';
+
+/** A connected worker process and the dense server ids of its slots. */
+export interface WorkerEntry {
+  readonly workerId: string;
+  readonly channel: WorkerChannel;
+  readonly servers: number[];
+  /** False once the worker said it is leaving: no new jobs, but it finishes what it has. */
+  accepting: boolean;
+}
+
+/**
+ * Maps servers (workerId, slot) to dense integer ids, the currency of TokenQueue and the
+ * fallback policies, and keeps the set of live servers for O(1) uniform choice.
+ */
+export class ServerRegistry {
+  private readonly ids = new Map<string, number>();
+  private readonly owners: (WorkerEntry | undefined)[] = [];
+  private readonly slots: number[] = [];
+  /** Live servers, packed; `position[s]` is s's index in it, or -1. */
+  private readonly live: number[] = [];
+  private readonly position: number[] = [];
+  private readonly workers = new Map<string, WorkerEntry>();
+
+  get liveCount(): number {
+    return this.live.length;
+  }
+
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  worker(workerId: string): WorkerEntry | undefined {
+    return this.workers.get(workerId);
+  }
+
+  /** Registers a worker's slots; returns undefined if the id is already connected. */
+  addWorker(workerId: string, slots: number, channel: WorkerChannel): WorkerEntry | undefined {
+    if (this.workers.has(workerId)) return undefined;
+    const entry: WorkerEntry = { workerId, channel, servers: [], accepting: true };
+    for (let slot = 0; slot < slots; slot++) {
+      const key = `${workerId}\u0000${slot}`;
+      let id = this.ids.get(key);
+      if (id === undefined) {
+        id = this.owners.length;
+        this.ids.set(key, id);
+        this.owners.push(undefined);
+        this.slots.push(slot);
+        this.position.push(-1);
+      }
+      this.owners[id] = entry;
+      entry.servers.push(id);
+      this.position[id] = this.live.length;
+      this.live.push(id);
+    }
+    this.workers.set(workerId, entry);
+    return entry;
+  }
+
+  /** Takes a worker's servers out of the live set (it is leaving, or gone). */
+  retire(entry: WorkerEntry): void {
+    entry.accepting = false;
+    for (const s of entry.servers) this.removeLive(s);
+  }
+
+  removeWorker(entry: WorkerEntry): void {
+    this.retire(entry);
+    for (const s of entry.servers) this.owners[s] = undefined;
+    if (this.workers.get(entry.workerId) === entry) this.workers.delete(entry.workerId);
+  }
+
+  /** The dense id of (workerId, slot), if that worker is connected and has the slot. */
+  serverOf(entry: WorkerEntry, slot: number): number | undefined {
+    return entry.servers[slot];
+  }
+
+  ownerOf(server: number): WorkerEntry | undefined {
+    return this.owners[server];
+  }
+
+  slotOf(server: number): number {
+    return this.slots[server]!;
+  }
+
+  /** The i-th live server, i in [0, liveCount). */
+  liveAt(i: number): number {
+    return this.live[i]!;
+  }
+
+  allWorkers(): IterableIterator<WorkerEntry> {
+    return this.workers.values();
+  }
+
+  private removeLive(s: number): void {
+    const pos = this.position[s]!;
+    if (pos < 0) return;
+    const last = this.live.pop()!;
+    if (last !== s) {
+      this.live[pos] = last;
+      this.position[last] = pos;
+    }
+    this.position[s] = -1;
+  }
+}

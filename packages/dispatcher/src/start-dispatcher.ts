@@ -1,0 +1,58 @@
+import { createLogger, createPrng, fallbacks, startGrpcDispatcherServer, tokenSelections, type DispatcherStats, type MessageInit } from '@jiq/shared';
+import { DispatcherCore } from './dispatcher-core';
+import { resolveDispatcherOptions, type DispatcherOptions, type DispatcherTransportFactory } from './options';
+
+/** A running dispatcher. */
+export interface DispatcherHandle {
+  readonly id: string;
+  /** Where workers and clients connect (host:port for gRPC). */
+  readonly address: string;
+  stats(reset?: boolean): MessageInit<DispatcherStats>;
+  /** Refuses new jobs, waits for in-flight ones (up to drainTimeoutMs), then stops serving. */
+  close(): Promise<void>;
+}
+
+const grpcTransport: DispatcherTransportFactory = (handlers, o) =>
+  startGrpcDispatcherServer(handlers, { host: o.host, port: o.port, maxMessageBytes: o.maxMessageBytes });
+
+export async function startDispatcher(options: DispatcherOptions = {}): Promise<DispatcherHandle> {
+  const o = resolveDispatcherOptions(options);
+  const log = o.logger ?? createLogger('jiq-dispatcher');
+  const core = new DispatcherCore(
+    {
+      id: o.id,
+      selection: tokenSelections.get(o.select)!,
+      fallback: fallbacks.get(o.fallback)!({}),
+      rng: createPrng(o.seed),
+      maxPayloadBytes: o.maxPayloadBytes,
+      maxAttempts: o.maxAttempts,
+      noWorkerWaitMs: o.noWorkerWaitMs,
+      idempotencyCacheSize: o.idempotencyCacheSize,
+      maxSlotsPerWorker: 1024,
+    },
+    log.child({ dispatcherId: o.id }),
+  );
+  const server = await (o.transport ?? grpcTransport)(core, {
+    id: o.id,
+    host: o.host,
+    port: o.port,
+    maxMessageBytes: o.maxPayloadBytes,
+  });
+  log.info({ dispatcherId: o.id, address: server.address, select: o.select, fallback: o.fallback }, 'dispatcher listening');
+  let closing: Promise<void> | undefined;
+  return {
+    id: o.id,
+    address: server.address,
+    stats: (reset = false) => core.stats({ reset }),
+    close: () => {
+      closing ??= (async () => {
+        const drained = await core.drain(o.drainTimeoutMs);
+        if (!drained) log.warn({ inFlight: core.inFlightCount }, 'drain timed out; closing with jobs in flight');
+        core.disconnectAll();
+        await server.close();
+        log.info({ dispatcherId: o.id }, 'dispatcher closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { createLogger, createPrng, ExponentialBackoff, GrpcConnector } from '@jiq/shared';
+import { validateWorkerOptions, type WorkerOptions } from './options';
+import { WorkerCore, type WorkerCounters } from './worker-core';
+
+/** A running worker process (or embedded worker). */
+export interface WorkerHandle {
+  readonly id: string;
+  counters(): Readonly<WorkerCounters>;
+  /** Outstanding tokens (slot, epoch, dispatcher address). */
+  outstandingTokens(): { slot: number; epoch: number; dispatcher: string }[];
+  /** Leaves the dispatchers, finishes its jobs (up to drainTimeoutMs), disconnects. */
+  close(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
+  validateWorkerOptions(options);
+  const id = options.id ?? `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const log = (options.logger ?? createLogger('jiq-worker')).child({ workerId: id });
+  const ownConnector = options.connector === undefined;
+  const connector = options.connector ?? new GrpcConnector();
+  const core = new WorkerCore(
+    {
+      workerId: id,
+      slots: options.slots ?? 1,
+      d: options.d ?? 1,
+      probe: options.probe ?? 'distinct',
+      withdraw: options.withdraw ?? true,
+      tokens: options.tokens ?? 'one',
+      handler: options.handler,
+      meanServiceMs: options.meanServiceMs ?? 50,
+      speed: options.speed ?? 1,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      probeTimeoutMs: options.probeTimeoutMs ?? 1_000,
+      rng: createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32)),
+      backoff: options.backoff ?? new ExponentialBackoff(),
+      connector,
+    },
+    options.dispatchers,
+    log,
+  );
+  try {
+    await core.start();
+  } catch (err) {
+    await core.close(0);
+    if (ownConnector) await connector.close();
+    throw err;
+  }
+  log.info({ dispatchers: options.dispatchers.length, slots: options.slots ?? 1 }, 'worker started');
+  let closing: Promise<void> | undefined;
+  return {
+    id,
+    counters: () => ({ ...core.counters }),
+    outstandingTokens: () => core.outstandingTokens(),
+    close: () => {
+      closing ??= (async () => {
+        const drained = await core.close(options.drainTimeoutMs ?? 30_000);
+        if (!drained) log.warn('drain timed out; closing with jobs unfinished');
+        if (ownConnector) await connector.close();
+        log.info('worker closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,421 @@
+import {
+  ErrorCode,
+  pickShortest,
+  probeModes,
+  type Assign,
+  type BackoffPolicy,
+  type Connector,
+  type DispatcherLinkChannel,
+  type DispatcherMessage,
+  type Job,
+  type JobError,
+  type Logger,
+  type MessageInit,
+  type Prng,
+  type ProbeMode,
+} from '@jiq/shared';
+import type { JobHandler, TokenMode } from './options';
+
+export interface WorkerCoreConfig {
+  readonly workerId: string;
+  readonly slots: number;
+  readonly d: number;
+  readonly probe: ProbeMode;
+  readonly withdraw: boolean;
+  readonly tokens: TokenMode;
+  readonly handler: JobHandler | undefined;
+  readonly meanServiceMs: number;
+  readonly speed: number;
+  readonly connectTimeoutMs: number;
+  readonly probeTimeoutMs: number;
+  readonly rng: Prng;
+  readonly backoff: BackoffPolicy;
+  readonly connector: Connector;
+}
+
+/** One connection to one dispatcher; `generation` changes on every reconnect. */
+interface Link {
+  readonly index: number;
+  readonly address: string;
+  channel: DispatcherLinkChannel | undefined;
+  ready: boolean;
+  generation: number;
+  readonly probes: Map<number, (length: number) => void>;
+  nextProbeId: number;
+  /** Resolves the pending connect() once the dispatcher's hello arrives. */
+  onReady: (() => void) | undefined;
+}
+
+interface QueuedJob {
+  readonly ticket: number;
+  readonly job: Job;
+  readonly link: Link;
+  readonly generation: number;
+  readonly arrivedAt: number;
+  readonly raceBusy: boolean;
+  readonly raceWithdrawn: boolean;
+}
+
+/** One server of the model: FIFO, one job in service, its own tokens. */
+interface Slot {
+  readonly index: number;
+  readonly queue: QueuedJob[];
+  busy: boolean;
+  /** Outstanding tokens: epoch → the dispatcher holding it. */
+  readonly tokens: Map<number, Link>;
+  /** Recently withdrawn epochs, to recognise a job that crossed its withdrawal. */
+  readonly withdrawn: number[];
+  epoch: number;
+  placing: boolean;
+  /** A token is owed but no dispatcher was reachable. */
+  owed: boolean;
+}
+
+const WITHDRAWN_MEMORY = 8;
+
+export interface WorkerCounters {
+  jobs: number;
+  failed: number;
+  tokensPlaced: number;
+  tokensWithdrawn: number;
+  raceBusy: number;
+  raceWithdrawn: number;
+  malformed: number;
+  dropped: number;
+}
+
+/**
+ * The worker's protocol logic: serve jobs FIFO per slot, and when a slot becomes idle probe d
+ * dispatchers and place its token at the shortest I-queue (JIQ-SQ(d)); withdraw it when a
+ * job arrives from elsewhere (if enabled).
+ */
+export class WorkerCore {
+  private readonly links: Link[];
+  private readonly ready: Link[] = [];
+  private readonly slots: Slot[];
+  private readonly probeScratch: Int32Array;
+  private started = false;
+  private closing = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  readonly counters: WorkerCounters = {
+    jobs: 0,
+    failed: 0,
+    tokensPlaced: 0,
+    tokensWithdrawn: 0,
+    raceBusy: 0,
+    raceWithdrawn: 0,
+    malformed: 0,
+    dropped: 0,
+  };
+
+  constructor(
+    private readonly cfg: WorkerCoreConfig,
+    addresses: string[],
+    private readonly log: Logger,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.links = addresses.map((address, index) => ({
+      index,
+      address,
+      channel: undefined,
+      ready: false,
+      generation: 0,
+      probes: new Map(),
+      nextProbeId: 1,
+      onReady: undefined,
+    }));
+    this.slots = Array.from({ length: cfg.slots }, (_, index) => ({
+      index,
+      queue: [],
+      busy: false,
+      tokens: new Map(),
+      withdrawn: [],
+      epoch: 0,
+      placing: false,
+      owed: true,
+    }));
+    this.probeScratch = new Int32Array(Math.max(1, cfg.d));
+  }
+
+  /** Connects to every dispatcher (each must answer within connectTimeoutMs), then offers tokens. */
+  async start(): Promise<void> {
+    await Promise.all(this.links.map((l) => this.connect(l)));
+    this.started = true;
+    for (const s of this.slots) this.becameIdle(s);
+  }
+
+  private async connect(link: Link): Promise<void> {
+    const channel = await this.cfg.connector.connectWorker(link.address, this.cfg.connectTimeoutMs);
+    if (this.closed) {
+      channel.close();
+      return;
+    }
+    link.channel = channel;
+    link.generation++;
+    const generation = link.generation;
+    channel.onMessage((msg) => this.fromDispatcher(link, msg));
+    channel.onClose((err) => {
+      if (link.generation === generation) this.linkLost(link, err);
+    });
+    channel.send({ hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speed } });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        link.onReady = undefined;
+        channel.close();
+        reject(new Error(`dispatcher ${link.address} sent no hello within ${this.cfg.connectTimeoutMs} ms`));
+      }, this.cfg.connectTimeoutMs);
+      link.onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private fromDispatcher(link: Link, msg: DispatcherMessage): void {
+    if (msg.assign) this.assigned(link, msg.assign);
+    else if (msg.probeReply) {
+      const cb = link.probes.get(msg.probeReply.requestId);
+      if (cb) {
+        link.probes.delete(msg.probeReply.requestId);
+        cb(msg.probeReply.length);
+      }
+    } else if (msg.hello) {
+      link.ready = true;
+      if (!this.ready.includes(link)) this.ready.push(link);
+      link.onReady?.();
+      link.onReady = undefined;
+      this.log.debug({ dispatcher: link.address, dispatcherId: msg.hello.dispatcherId }, 'connected to dispatcher');
+      if (this.started) for (const s of this.slots) if (s.owed && this.isIdle(s)) this.becameIdle(s);
+    } else this.counters.malformed++;
+  }
+
+  private linkLost(link: Link, err?: Error): void {
+    link.ready = false;
+    link.channel = undefined;
+    const i = this.ready.indexOf(link);
+    if (i >= 0) this.ready.splice(i, 1);
+    for (const [, cb] of link.probes) cb(Infinity);
+    link.probes.clear();
+    for (const s of this.slots) {
+      // Tokens held there are gone with it; queued jobs from it can no longer be reported.
+      for (const [epoch, l] of s.tokens) if (l === link) s.tokens.delete(epoch);
+      for (let k = s.queue.length - 1; k >= 0; k--) {
+        if (s.queue[k]!.link === link) {
+          s.queue.splice(k, 1);
+          this.counters.dropped++;
+        }
+      }
+      if (!s.busy && s.queue.length === 0) this.becameIdle(s);
+    }
+    if (this.closing || this.closed) return;
+    this.log.warn({ dispatcher: link.address, err: err?.message }, 'lost dispatcher; reconnecting');
+    void this.reconnect(link);
+  }
+
+  private async reconnect(link: Link): Promise<void> {
+    for (let attempt = 1; !this.closing && !this.closed; attempt++) {
+      await new Promise((r) => setTimeout(r, this.cfg.backoff.delayMs(attempt)));
+      if (this.closing || this.closed) return;
+      try {
+        await this.connect(link);
+        this.log.info({ dispatcher: link.address, attempt }, 'reconnected to dispatcher');
+        return;
+      } catch (err) {
+        this.log.debug({ dispatcher: link.address, attempt, err: (err as Error).message }, 'reconnect failed');
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  private assigned(link: Link, a: Assign): void {
+    const slot = this.slots[a.slot];
+    const job = a.job;
+    if (!slot || !job) {
+      this.counters.malformed++;
+      link.channel?.send({
+        done: { ticket: a.ticket, slot: a.slot, ok: false, error: { code: ErrorCode.INVALID_ARGUMENT, message: `no slot ${a.slot}` } },
+      });
+      return;
+    }
+    const wasIdle = !slot.busy && slot.queue.length === 0;
+    let raceBusy = false;
+    let raceWithdrawn = false;
+    if (a.byToken) {
+      if (slot.tokens.get(a.epoch) === link) slot.tokens.delete(a.epoch);
+      else if (slot.withdrawn.includes(a.epoch)) raceWithdrawn = true;
+      raceBusy = !wasIdle;
+    }
+    if (raceBusy) this.counters.raceBusy++;
+    if (raceWithdrawn) this.counters.raceWithdrawn++;
+    if (this.cfg.withdraw && slot.tokens.size > 0) this.withdrawAll(slot);
+    slot.queue.push({ ticket: a.ticket, job, link, generation: link.generation, arrivedAt: this.now(), raceBusy, raceWithdrawn });
+    if (!slot.busy) this.startNext(slot);
+  }
+
+  private withdrawAll(slot: Slot): void {
+    for (const [epoch, l] of slot.tokens) {
+      l.channel?.send({ withdraw: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch } } });
+      slot.withdrawn.push(epoch);
+      if (slot.withdrawn.length > WITHDRAWN_MEMORY) slot.withdrawn.shift();
+      this.counters.tokensWithdrawn++;
+    }
+    slot.tokens.clear();
+  }
+
+  private startNext(slot: Slot): void {
+    const q = slot.queue.shift();
+    if (!q) return;
+    slot.busy = true;
+    const startedAt = this.now();
+    const finish = (ok: boolean, result: Uint8Array, error: MessageInit<JobError> | null): void => {
+      const end = this.now();
+      this.counters.jobs++;
+      if (!ok) this.counters.failed++;
+      if (q.link.generation === q.generation) {
+        q.link.channel?.send({
+          done: {
+            ticket: q.ticket,
+            slot: slot.index,
+            ok,
+            result,
+            error,
+            sojournMs: end - q.arrivedAt,
+            serviceMs: end - startedAt,
+            raceBusy: q.raceBusy,
+            raceWithdrawn: q.raceWithdrawn,
+          },
+        });
+      }
+      slot.busy = false;
+      if (slot.queue.length > 0) this.startNext(slot);
+      else this.becameIdle(slot);
+    };
+    const handler = this.cfg.handler;
+    if (!handler) {
+      const ms = (q.job.size * this.cfg.meanServiceMs) / this.cfg.speed;
+      setTimeout(() => finish(true, EMPTY, null), ms);
+      return;
+    }
+    const ctx = { id: q.job.id, payload: q.job.payload, size: q.job.size, slot: slot.index, workerId: this.cfg.workerId };
+    void (async () => {
+      try {
+        const out = await handler(ctx);
+        finish(true, typeof out === 'string' ? Buffer.from(out, 'utf8') : (out ?? EMPTY), null);
+      } catch (err) {
+        finish(false, EMPTY, { code: ErrorCode.HANDLER_FAILED, message: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+  }
+
+  // ------------------------------------------------------------------ tokens
+
+  private becameIdle(slot: Slot): void {
+    if (this.closing) {
+      this.checkIdle();
+      return;
+    }
+    if (this.cfg.tokens === 'one' && slot.tokens.size > 0) {
+      slot.owed = false;
+      return;
+    }
+    void this.placeToken(slot);
+  }
+
+  private isIdle(slot: Slot): boolean {
+    return !slot.busy && slot.queue.length === 0;
+  }
+
+  /** JIQ-SQ(d): probe d dispatchers, place at the shortest I-queue (ties at random). */
+  private async placeToken(slot: Slot): Promise<void> {
+    if (slot.placing) return;
+    const m = this.ready.length;
+    if (m === 0) {
+      slot.owed = true;
+      return;
+    }
+    slot.owed = false;
+    const d = this.cfg.probe === 'distinct' ? Math.min(this.cfg.d, m) : this.cfg.d;
+    let target: Link;
+    if (d === 1) {
+      target = this.ready[Math.floor(this.cfg.rng.next() * m)]!;
+    } else {
+      probeModes.get(this.cfg.probe)!(m, d, this.cfg.rng, this.probeScratch);
+      const probed = Array.from(this.probeScratch.subarray(0, d), (i) => this.ready[i]!);
+      slot.placing = true;
+      const lengths = await Promise.all(probed.map((l) => this.probe(l)));
+      slot.placing = false;
+      // The server must still be idle: in the model probing takes no time.
+      if (!this.isIdle(slot) || this.closing) return;
+      if (this.cfg.tokens === 'one' && slot.tokens.size > 0) return;
+      target = probed[pickShortest(lengths, d, this.cfg.rng)]!;
+      if (!target.ready) {
+        slot.owed = true;
+        if (this.ready.length > 0) void this.placeToken(slot);
+        return;
+      }
+    }
+    const epoch = (slot.epoch = (slot.epoch + 1) >>> 0);
+    slot.tokens.set(epoch, target);
+    this.counters.tokensPlaced++;
+    target.channel?.send({ place: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch } } });
+  }
+
+  private probe(link: Link): Promise<number> {
+    const channel = link.channel;
+    if (!channel || !link.ready) return Promise.resolve(Infinity);
+    const id = link.nextProbeId;
+    link.nextProbeId = (id + 1) >>> 0 || 1;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        link.probes.delete(id);
+        resolve(Infinity);
+      }, this.cfg.probeTimeoutMs);
+      link.probes.set(id, (len) => {
+        clearTimeout(timer);
+        resolve(len);
+      });
+      channel.send({ probe: { requestId: id } });
+    });
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /** Tokens currently outstanding per slot (epochs), for inspection. */
+  outstandingTokens(): { slot: number; epoch: number; dispatcher: string }[] {
+    return this.slots.flatMap((s) => [...s.tokens].map(([epoch, l]) => ({ slot: s.index, epoch, dispatcher: l.address })));
+  }
+
+  /** Leaves every dispatcher (they drop its tokens), finishes queued jobs, then disconnects. */
+  async close(drainTimeoutMs: number): Promise<boolean> {
+    if (this.closed) return true;
+    this.closing = true;
+    for (const l of this.links) l.channel?.send({ leave: { reason: 'closing' } });
+    for (const s of this.slots) s.tokens.clear();
+    const drained = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), drainTimeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.checkIdle();
+    });
+    this.closed = true;
+    for (const l of this.links) {
+      l.generation++;
+      l.channel?.close();
+      l.channel = undefined;
+    }
+    return drained;
+  }
+
+  private checkIdle(): void {
+    if (!this.slots.every((s) => this.isIdle(s))) return;
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
