@@ -431,6 +431,13 @@ export class DispatcherCore implements DispatcherHandlers {
       workers: this.registry.workerCount,
       servers: this.registry.liveCount,
       inFlight: this.inFlightCount,
+      tokens: request.includeTokens
+        ? this.tokens.toArray().map((server) => ({
+            workerId: this.registry.ownerOf(server)?.workerId ?? '',
+            slot: this.registry.slotOf(server),
+            epoch: this.tokens.epochOf(server),
+          }))
+        : [],
     };
     if (request.reset) {
       this.meter.reset();

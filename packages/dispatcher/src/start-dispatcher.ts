@@ -43,7 +43,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   return {
     id: o.id,
     address: server.address,
-    stats: (reset = false) => core.stats({ reset }),
+    stats: (reset = false) => core.stats({ reset, includeTokens: false }),
     close: () => {
       closing ??= (async () => {
         const drained = await core.drain(o.drainTimeoutMs);
