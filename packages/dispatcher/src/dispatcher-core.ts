@@ -465,6 +465,20 @@ export class DispatcherCore implements DispatcherHandlers {
     for (const w of ws) w();
   }
 
+  /** Ids of the connected workers. */
+  workerIds(): string[] {
+    return [...this.registry.allWorkers()].map((w) => w.workerId);
+  }
+
+  /** A worker left the cluster membership (or expired): drop its tokens, re-dispatch its jobs. */
+  dropWorker(workerId: string): boolean {
+    const entry = this.registry.worker(workerId);
+    if (!entry) return false;
+    this.workerGone(entry, new Error('left the cluster membership'));
+    entry.channel.close();
+    return true;
+  }
+
   /** Ends every worker and client stream (after drain). */
   disconnectAll(): void {
     for (const w of [...this.registry.allWorkers()]) w.channel.close();

@@ -1,6 +1,6 @@
 // Public API of @jiq/dispatcher.
 export { startDispatcher } from './start-dispatcher';
 export type { DispatcherHandle } from './start-dispatcher';
-export type { DispatcherOptions, DispatcherTransportFactory } from './options';
+export type { DispatcherMembershipOptions, DispatcherOptions, DispatcherTransportFactory } from './options';
 export { DispatcherCore } from './dispatcher-core';
 export type { DispatcherCoreConfig } from './dispatcher-core';

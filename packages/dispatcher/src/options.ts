@@ -31,10 +31,20 @@ export interface DispatcherOptions {
   drainTimeoutMs?: number;
   logger?: Logger;
   transport?: DispatcherTransportFactory;
+  /** Redis membership: register this dispatcher, and drop workers that leave or expire. */
+  membership?: DispatcherMembershipOptions;
 }
 
-export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, 'logger' | 'transport'>> &
-  Pick<DispatcherOptions, 'logger' | 'transport'>;
+export interface DispatcherMembershipOptions {
+  redisUrl: string;
+  /** Cluster prefix of the Redis keys. */
+  prefix: string;
+  /** A member that stops heartbeating expires after this. Default 3000 ms. */
+  ttlMs?: number;
+}
+
+export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, 'logger' | 'transport' | 'membership'>> &
+  Pick<DispatcherOptions, 'logger' | 'transport' | 'membership'>;
 
 function integer(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -70,5 +80,6 @@ export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatch
     drainTimeoutMs: integer('drainTimeoutMs', o.drainTimeoutMs ?? 30_000, 0),
     logger: o.logger,
     transport: o.transport,
+    membership: o.membership,
   };
 }

@@ -1,5 +1,6 @@
 import { createLogger, createPrng, fallbacks, startGrpcDispatcherServer, tokenSelections, type DispatcherStats, type MessageInit } from '@jiq/shared';
 import { DispatcherCore } from './dispatcher-core';
+import { joinMembership, type DispatcherMembership } from './membership';
 import { resolveDispatcherOptions, type DispatcherOptions, type DispatcherTransportFactory } from './options';
 
 /** A running dispatcher. */
@@ -32,12 +33,23 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     },
     log.child({ dispatcherId: o.id }),
   );
-  const server = await (o.transport ?? grpcTransport)(core, {
+  const membership: DispatcherMembership | undefined = o.membership
+    ? await joinMembership(o.membership, (w) => core.dropWorker(w), log.child({ dispatcherId: o.id }))
+    : undefined;
+  let server;
+  try {
+    server = await (o.transport ?? grpcTransport)(core, {
     id: o.id,
     host: o.host,
     port: o.port,
     maxMessageBytes: o.maxPayloadBytes,
-  });
+    });
+    await membership?.register(server.address);
+  } catch (err) {
+    await membership?.close();
+    await server?.close();
+    throw err;
+  }
   log.info({ dispatcherId: o.id, address: server.address, select: o.select, fallback: o.fallback }, 'dispatcher listening');
   let closing: Promise<void> | undefined;
   return {
@@ -48,6 +60,8 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
       closing ??= (async () => {
         const drained = await core.drain(o.drainTimeoutMs);
         if (!drained) log.warn({ inFlight: core.inFlightCount }, 'drain timed out; closing with jobs in flight');
+        // Leave the membership only after the drain, so workers keep serving our in-flight jobs.
+        await membership?.close();
         core.disconnectAll();
         await server.close();
         log.info({ dispatcherId: o.id }, 'dispatcher closed');

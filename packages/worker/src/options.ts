@@ -15,9 +15,19 @@ export type JobHandler = (job: JobContext) => Promise<Uint8Array | string | void
 
 export type TokenMode = 'one' | 'multi';
 
+export interface WorkerMembershipOptions {
+  redisUrl: string;
+  /** Cluster prefix of the Redis keys. */
+  prefix: string;
+  /** A member that stops heartbeating expires after this. Default 3000 ms. */
+  ttlMs?: number;
+}
+
 export interface WorkerOptions {
-  /** Dispatcher addresses (host:port for gRPC). */
+  /** Dispatcher addresses (host:port for gRPC, dispatcher ids for NATS); may be empty with `membership`. */
   dispatchers: string[];
+  /** Redis membership: register this worker, and learn the live dispatchers (joins and leaves). */
+  membership?: WorkerMembershipOptions;
   id?: string;
   /** Servers hosted by this process, each FIFO with one job in service and its own token. Default 1. */
   slots?: number;
@@ -63,7 +73,7 @@ function positive(field: string, value: number): number {
 }
 
 export function validateWorkerOptions(o: WorkerOptions): void {
-  if (!Array.isArray(o.dispatchers) || o.dispatchers.length === 0) {
+  if (!Array.isArray(o.dispatchers) || (o.dispatchers.length === 0 && !o.membership)) {
     throw new JiqConfigError('dispatchers', 'at least one dispatcher address is required', o.dispatchers);
   }
   if (new Set(o.dispatchers).size !== o.dispatchers.length) {
@@ -73,7 +83,7 @@ export function validateWorkerOptions(o: WorkerOptions): void {
   const d = integer('d', o.d ?? 1, 1, 1_000_000);
   const probe = o.probe ?? 'distinct';
   if (!probeModes.get(probe)) throw new JiqConfigError('probe', `must be one of ${probeModes.names().join(' | ')}`, probe);
-  if (probe === 'distinct' && d > o.dispatchers.length) {
+  if (probe === 'distinct' && d > o.dispatchers.length && !o.membership) {
     throw new JiqConfigError('d', `must be <= the number of dispatchers (${o.dispatchers.length}) when probing distinct dispatchers`, d);
   }
   if (o.tokens !== undefined && o.tokens !== 'one' && o.tokens !== 'multi') {

@@ -1,4 +1,5 @@
 import { createLogger, createPrng, ExponentialBackoff, GrpcConnector } from '@jiq/shared';
+import { joinWorkerMembership } from './membership';
 import { validateWorkerOptions, type WorkerOptions } from './options';
 import { WorkerCore, type WorkerCounters } from './worker-core';
 
@@ -16,6 +17,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   validateWorkerOptions(options);
   const id = options.id ?? `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const log = (options.logger ?? createLogger('jiq-worker')).child({ workerId: id });
+  const membership = options.membership ? await joinWorkerMembership(options.membership, log) : undefined;
   const ownConnector = options.connector === undefined;
   const connector = options.connector ?? new GrpcConnector();
   const core = new WorkerCore(
@@ -40,12 +42,20 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   );
   try {
     await core.start();
+    // Members from Redis may be stale (not yet expired): connect to them with retries, not at start.
+    for (const a of membership?.dispatchers ?? []) core.addDispatcher(a);
+    membership?.follow((joined, left) => {
+      for (const a of left) core.removeDispatcher(a);
+      for (const a of joined) core.addDispatcher(a);
+    });
+    await membership?.register(id);
   } catch (err) {
+    await membership?.close();
     await core.close(0);
     if (ownConnector) await connector.close();
     throw err;
   }
-  log.info({ dispatchers: options.dispatchers.length, slots: options.slots ?? 1 }, 'worker started');
+  log.info({ dispatchers: core.dispatcherAddresses().length, slots: options.slots ?? 1 }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
     id,
@@ -55,6 +65,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       closing ??= (async () => {
         const drained = await core.close(options.drainTimeoutMs ?? 30_000);
         if (!drained) log.warn('drain timed out; closing with jobs unfinished');
+        await membership?.close();
         if (ownConnector) await connector.close();
         log.info('worker closed');
       })();

@@ -36,6 +36,8 @@ export interface WorkerCoreConfig {
 /** One connection to one dispatcher; `generation` changes on every reconnect. */
 interface Link {
   readonly index: number;
+  /** Removed from the membership: never reconnect. */
+  removed: boolean;
   readonly address: string;
   channel: DispatcherLinkChannel | undefined;
   ready: boolean;
@@ -117,6 +119,7 @@ export class WorkerCore {
   ) {
     this.links = addresses.map((address, index) => ({
       index,
+      removed: false,
       address,
       channel: undefined,
       ready: false,
@@ -145,9 +148,51 @@ export class WorkerCore {
     for (const s of this.slots) this.becameIdle(s);
   }
 
+  /** The addresses of the dispatchers this worker uses now. */
+  dispatcherAddresses(): string[] {
+    return this.links.map((l) => l.address);
+  }
+
+  /** A dispatcher joined (membership): connect to it, retrying with backoff, and use it once ready. */
+  addDispatcher(address: string): void {
+    if (this.closing || this.closed || this.links.some((l) => l.address === address)) return;
+    const link: Link = {
+      index: this.links.length,
+      removed: false,
+      address,
+      channel: undefined,
+      ready: false,
+      generation: 0,
+      probes: new Map(),
+      nextProbeId: 1,
+      onReady: undefined,
+    };
+    this.links.push(link);
+    this.connect(link).catch((err: unknown) => {
+      this.log.debug({ dispatcher: address, err: (err as Error).message }, 'first connect failed; retrying');
+      void this.reconnect(link);
+    });
+  }
+
+  /** A dispatcher left or expired (membership): forget its tokens and stop using it. */
+  removeDispatcher(address: string): void {
+    const i = this.links.findIndex((l) => l.address === address);
+    if (i < 0) return;
+    const link = this.links[i]!;
+    this.links.splice(i, 1);
+    link.removed = true;
+    const channel = link.channel;
+    link.generation++;
+    if (channel) {
+      channel.send({ leave: { reason: 'dispatcher left the membership' } });
+      channel.close();
+    }
+    this.linkLost(link);
+  }
+
   private async connect(link: Link): Promise<void> {
     const channel = await this.cfg.connector.connectWorker(link.address, this.cfg.connectTimeoutMs);
-    if (this.closed) {
+    if (this.closed || link.removed) {
       channel.close();
       return;
     }
@@ -173,6 +218,7 @@ export class WorkerCore {
   }
 
   private fromDispatcher(link: Link, msg: DispatcherMessage): void {
+    if (link.removed) return;
     if (msg.assign) this.assigned(link, msg.assign);
     else if (msg.probeReply) {
       const cb = link.probes.get(msg.probeReply.requestId);
@@ -208,15 +254,15 @@ export class WorkerCore {
       }
       if (!s.busy && s.queue.length === 0) this.becameIdle(s);
     }
-    if (this.closing || this.closed) return;
+    if (this.closing || this.closed || link.removed) return;
     this.log.warn({ dispatcher: link.address, err: err?.message }, 'lost dispatcher; reconnecting');
     void this.reconnect(link);
   }
 
   private async reconnect(link: Link): Promise<void> {
-    for (let attempt = 1; !this.closing && !this.closed; attempt++) {
+    for (let attempt = 1; !this.closing && !this.closed && !link.removed; attempt++) {
       await new Promise((r) => setTimeout(r, this.cfg.backoff.delayMs(attempt)));
-      if (this.closing || this.closed) return;
+      if (this.closing || this.closed || link.removed) return;
       try {
         await this.connect(link);
         this.log.info({ dispatcher: link.address, attempt }, 'reconnected to dispatcher');

@@ -1,5 +1,6 @@
 import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
-import { deriveSeed, GrpcConnector, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { deriveSeed, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';
 
@@ -14,6 +15,8 @@ export interface ClusterRunOptions {
   afterLoad?: (cluster: RunningCluster) => Promise<void>;
   /** Extra environment for children. */
   env?: NodeJS.ProcessEnv;
+  /** NATS / Redis settings (default: gRPC, static member lists). */
+  scaleOut?: ScaleOut;
 }
 
 export interface RunningCluster {
@@ -63,6 +66,8 @@ export interface ClusterResult {
   maxLagMs: number;
   redispatched: number;
   dispatchers: DispatcherSummary[];
+  /** Empirical CDF of the measured response times (units of the mean service time): (x, P(R <= x)). */
+  responseCdf?: { x: number; p: number }[];
 }
 
 const SPAWN_CONCURRENCY = 6;
@@ -86,8 +91,13 @@ async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, i: numbe
  */
 export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promise<ClusterResult> {
   const children: JiqChild[] = [];
-  const connector = new GrpcConnector();
-  const childLog = ['--log-level', o.childLogLevel ?? 'warn'];
+  const scale: ScaleOut = o.scaleOut ?? { transport: 'grpc', natsUrl: undefined, redisUrl: undefined, prefix: 'jiq', membershipTtlMs: 3000 };
+  const connector = await createConnector(scale, 'jiq-cluster', o.log);
+  const scaleArgs = [
+    '--transport', scale.transport, '--cluster', scale.prefix, '--membership-ttl-ms', String(scale.membershipTtlMs),
+    ...(scale.natsUrl ? ['--nats', scale.natsUrl] : []), ...(scale.redisUrl ? ['--redis', scale.redisUrl] : []),
+  ];
+  const childLog = ['--log-level', o.childLogLevel ?? 'warn', ...scaleArgs];
   const forward = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -215,5 +225,6 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
       q0Time: s.windowMs > 0 ? s.emptyTimeMs / s.windowMs : NaN,
       meanTokens: s.windowMs > 0 ? s.tokenTimeMs / s.windowMs : NaN,
     })),
+    ...(load.responseCdf ? { responseCdf: load.responseCdf } : {}),
   };
 }

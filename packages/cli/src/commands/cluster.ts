@@ -1,4 +1,4 @@
-import { createLogger, JiqConfigError } from '@jiq/shared';
+import { createLogger } from '@jiq/shared';
 import type { Command } from 'commander';
 import { addClusterFlags } from '../cluster/cluster-flags';
 import { validateClusterFlags, type RawClusterFlags } from '../cluster/cluster-params';
@@ -6,18 +6,19 @@ import { renderClusterResult } from '../cluster/render';
 import { runCluster } from '../cluster/run-cluster';
 import { printResult } from '../output';
 import { createProgress } from '../progress';
+import { addScaleOutFlags, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerClusterCommand(program: Command): void {
-  addClusterFlags(
+  addScaleOutFlags(addClusterFlags(
     program
       .command('cluster')
       .description('start m dispatcher and n worker processes, drive an open-loop Poisson load, print the measurements'),
     { dispatchers: 2, workers: 10 },
-  )
+  ), { transport: false })
     .option('--json', 'print one JSON object', false)
-    .action(async (flags: RawClusterFlags & { json: boolean; childLogLevel: string }) => {
+    .action(async (flags: RawClusterFlags & RawScaleOutFlags & { json: boolean; childLogLevel: string }) => {
       const p = validateClusterFlags(flags);
-      if (p.transport !== 'grpc') throw new JiqConfigError('--transport', 'jiq cluster runs gRPC here; NATS arrives with the scale-out work', p.transport);
+      const scaleOut = resolveScaleOut(flags);
       const log = createLogger('jiq-cluster', process.env.JIQ_LOG_LEVEL ?? 'warn');
       const progress = createProgress(!flags.json);
       const controller = new AbortController();
@@ -32,6 +33,7 @@ export function registerClusterCommand(program: Command): void {
         const result = await runCluster(p, {
           log,
           childLogLevel: flags.childLogLevel,
+          scaleOut,
           signal: controller.signal,
           onPhase: (t) => progress.phase(t),
           onProgress: (pr) =>

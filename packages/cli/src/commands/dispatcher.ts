@@ -1,16 +1,17 @@
 import { startDispatcher } from '@jiq/dispatcher';
 import { createLogger } from '@jiq/shared';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../options';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
+import { addScaleOutFlags, membershipOf, natsDispatcherTransport, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerDispatcherCommand(program: Command): void {
-  program
-    .command('dispatcher')
+  addScaleOutFlags(program
+    .command('dispatcher'))
     .description('run one dispatcher process (gRPC server); prints {"event":"ready",...} when listening')
     .option('--id <id>', 'dispatcher id (default: generated)')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .addOption(new Option('--host <host>', 'interface to listen on (gRPC)').env('JIQ_HOST').default('127.0.0.1'))
     .option('--port <port>', 'port to listen on (0 = any free port)', parseNonNegativeInt('--port'), 7400)
     .option('--select <policy>', 'token selection: fcfs | lcfs', parseChoice('--select', ['fcfs', 'lcfs'] as const), 'fcfs')
     .option('--fallback <policy>', 'when the I-queue is empty: random | pod', parseChoice('--fallback', ['random', 'pod'] as const), 'random')
@@ -19,14 +20,17 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: JIQ_LOG_LEVEL or info)')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
-    .action(async (o: {
+    .action(async (o: RawScaleOutFlags & {
       id?: string; host: string; port: number; select: string; fallback: string; maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
     }) => {
+      const scale = resolveScaleOut(o);
       const logger = createLogger('jiq-dispatcher', o.logLevel);
       const handle = await startDispatcher({
-        id: o.id, host: o.host, port: o.port, select: o.select, fallback: o.fallback,
+        id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, select: o.select, fallback: o.fallback,
         maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger,
+        transport: scale.transport === 'nats' ? natsDispatcherTransport(scale, logger) : undefined,
+        membership: membershipOf(scale),
       });
       printResult({ event: 'ready', role: 'dispatcher', id: handle.id, address: handle.address, pid: process.pid }, o.json,
         () => `dispatcher ${handle.id} listening on ${handle.address}`);

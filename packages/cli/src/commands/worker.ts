@@ -1,15 +1,18 @@
 import { createLogger } from '@jiq/shared';
 import { startWorker } from '@jiq/worker';
-import type { Command } from 'commander';
+import { JiqConfigError } from '@jiq/shared';
+import { Option, type Command } from 'commander';
 import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
+import { addScaleOutFlags, createConnector, membershipOf, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerWorkerCommand(program: Command): void {
-  program
-    .command('worker')
+  addScaleOutFlags(program
+    .command('worker'))
     .description('run one worker process hosting --slots servers; serves synthetic jobs for size x --mean-service-ms')
-    .requiredOption('--dispatchers <list>', 'comma-separated dispatcher addresses (host:port)', parseAddressList('--dispatchers'))
+    .addOption(new Option('--dispatchers <list>', 'comma-separated dispatcher addresses (host:port, or ids over NATS); optional with --redis')
+      .env('JIQ_DISPATCHERS').argParser(parseAddressList('--dispatchers')))
     .option('--id <id>', 'worker id (default: generated)')
     .option('--slots <k>', 'servers in this process', parsePositiveInt('--slots'), 1)
     .option('--d <d>', 'dispatchers probed by an idle server (1 = JIQ-Random)', parsePositiveInt('--d'), 1)
@@ -24,18 +27,24 @@ export function registerWorkerCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
-    .action(async (o: {
-      dispatchers: string[]; id?: string; slots: number; d: number; probe: 'distinct' | 'replace'; withdraw: boolean;
+    .action(async (o: RawScaleOutFlags & {
+      dispatchers?: string[]; id?: string; slots: number; d: number; probe: 'distinct' | 'replace'; withdraw: boolean;
       multiToken: boolean; meanServiceMs: number; speed: number; seed?: number; connectTimeoutMs: number;
       logLevel?: string; exitWithParent: boolean; json: boolean;
     }) => {
+      const scale = resolveScaleOut(o);
+      if (!o.dispatchers && !scale.redisUrl) throw new JiqConfigError('--dispatchers', 'is required without --redis');
       const logger = createLogger('jiq-worker', o.logLevel);
+      const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger);
       const handle = await startWorker({
-        dispatchers: o.dispatchers, id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
+        dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
         tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,
         connectTimeoutMs: o.connectTimeoutMs, logger,
       });
       printResult({ event: 'ready', role: 'worker', id: handle.id, pid: process.pid }, o.json, () => `worker ${handle.id} ready`);
-      onShutdown(() => handle.close(), { exitWithParent: o.exitWithParent });
+      onShutdown(async () => {
+        await handle.close();
+        await connector.close();
+      }, { exitWithParent: o.exitWithParent });
     });
 }

@@ -1,0 +1,41 @@
+import { connectRedis, MembershipRegistration, MembershipWatcher, type Logger } from '@jiq/shared';
+import type { DispatcherMembershipOptions } from './options';
+
+export interface DispatcherMembership {
+  /** Registers the dispatcher's address (after it serves). */
+  register(address: string): Promise<void>;
+  /** Leaves at once (graceful close) and disconnects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis (fails fast if unreachable) and watches the live workers: a worker that
+ * leaves or expires is dropped by `dropWorker` (its tokens go, its jobs are re-dispatched).
+ */
+export async function joinMembership(
+  o: DispatcherMembershipOptions,
+  dropWorker: (workerId: string) => void,
+  log: Logger,
+): Promise<DispatcherMembership> {
+  const redis = await connectRedis(o.redisUrl, { log });
+  const ttlMs = o.ttlMs ?? 3_000;
+  const watcher = new MembershipWatcher(redis, o.prefix, 'worker', Math.max(100, Math.min(500, ttlMs / 4)), (_joined, left) => {
+    for (const w of left) {
+      log.info({ workerId: w }, 'worker left the membership; dropping it');
+      dropWorker(w);
+    }
+  }, log);
+  await watcher.start();
+  let registration: MembershipRegistration | undefined;
+  return {
+    register: async (address) => {
+      registration = new MembershipRegistration(redis, o.prefix, 'dispatcher', address, ttlMs, log);
+      await registration.start();
+    },
+    close: async () => {
+      watcher.stop();
+      await registration?.leave();
+      redis.disconnect();
+    },
+  };
+}
