@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommand } from './commands/cluster';
 import { registerDispatcherCommand } from './commands/dispatcher';
+import { registerExperimentCommand } from './commands/experiment';
 import { registerModelCommand } from './commands/model';
 import { registerSimCommand } from './commands/sim';
 import { registerWorkerCommand } from './commands/worker';
@@ -13,6 +14,7 @@ const registrations: ((program: Command) => void)[] = [
   registerClusterCommand,
   registerModelCommand,
   registerSimCommand,
+  registerExperimentCommand,
 ];
 
 export function buildProgram(): Command {

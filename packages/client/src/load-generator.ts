@@ -54,11 +54,15 @@ export interface LoadResult {
   raceBusy: number;
   redispatched: number;
   maxLagMs: number;
+  /** Empirical CDF of the measured sojourn times (units of the mean service time): points (x, P(R <= x)). */
+  responseCdf?: { x: number; p: number }[];
 }
 
 const PAYLOAD = Buffer.from('jiq:synthetic', 'utf8');
 /** Waits shorter than this are scheduling noise, not queueing. */
 const WAIT_EPSILON_MS = 0.05;
+/** Levels at which the empirical response-time CDF is reported. */
+const CDF_LEVELS = [...Array.from({ length: 99 }, (_, i) => (i + 1) / 100), 0.995, 0.999];
 
 /**
  * Open-loop Poisson load on an absolute schedule: arrival k is due at t0 + Σ exponential gaps,
@@ -166,5 +170,6 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
     raceBusy,
     redispatched,
     maxLagMs: maxLag,
+    responseCdf: sojourn.count > 0 ? CDF_LEVELS.map((p) => ({ x: norm(sojourn.percentile(p)), p })) : [],
   };
 }

@@ -1,0 +1,105 @@
+import type { LoadProgress } from '@jiq/client';
+import type { Logger } from '@jiq/shared';
+import { resolveOptions, simulate, type SimOptions, type SimResult } from '@jiq/sim';
+import { validateClusterFlags, type ClusterParams } from '../cluster/cluster-params';
+import { runCluster } from '../cluster/run-cluster';
+import { modelPolicy, solvePoint } from './model-point';
+import { configLabel } from './sweep';
+import type { ExperimentPoint, ExperimentRow, ExperimentSettings, RelativeErrors } from './types';
+
+/** Arrivals the simulator runs per point by default (CI half-widths well under 0.01 on q0). */
+const SIM_ARRIVALS = 2e6;
+
+/** The cluster parameters of a point; throws JiqConfigError naming the flag. */
+export function clusterParams(p: ExperimentPoint, s: ExperimentSettings): ClusterParams {
+  return validateClusterFlags({
+    dispatchers: p.m,
+    workers: p.n,
+    slots: 1,
+    lambda: p.lambda,
+    d: p.d,
+    withdraw: p.withdraw,
+    select: p.select,
+    probe: p.probe,
+    jobs: p.jobs,
+    meanServiceMs: s.meanServiceMs,
+    duration: s.durationSec,
+    warmup: s.warmupSec,
+    seed: s.seed,
+    transport: s.transport,
+  });
+}
+
+/** The simulator options of a point: the same n, m and policy as the cluster. */
+export function simOptions(p: ExperimentPoint, s: ExperimentSettings): SimOptions {
+  return {
+    policy: 'jiq',
+    n: p.n,
+    m: p.m,
+    lambda: p.lambda,
+    d: p.d,
+    withdraw: p.withdraw,
+    select: p.select,
+    probe: p.probe,
+    jobs: p.jobs,
+    horizon: s.simHorizon ?? SIM_ARRIVALS / (p.lambda * p.n),
+    reps: s.simReps,
+    seed: s.seed,
+  };
+}
+
+/** Validates a point for all three engines before anything starts. */
+export function validatePoint(p: ExperimentPoint, s: ExperimentSettings): void {
+  clusterParams(p, s);
+  resolveOptions(simOptions(p, s));
+}
+
+function rel(x: number | null | undefined, ref: number | null | undefined): number | null {
+  if (x === null || x === undefined || ref === null || ref === undefined || !Number.isFinite(x) || !Number.isFinite(ref) || ref === 0) return null;
+  return (x - ref) / ref;
+}
+
+export interface PointHooks {
+  log: Logger;
+  signal?: AbortSignal;
+  onPhase?: (text: string) => void;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** Runs one point: the real cluster, then the simulator and the model at the same parameters. */
+export async function runPoint(p: ExperimentPoint, s: ExperimentSettings, hooks: PointHooks): Promise<ExperimentRow> {
+  const cluster = await runCluster(clusterParams(p, s), {
+    log: hooks.log,
+    childLogLevel: s.childLogLevel,
+    signal: hooks.signal,
+    onPhase: hooks.onPhase,
+    onProgress: hooks.onProgress,
+  });
+  hooks.onPhase?.('simulating');
+  const sim: SimResult = simulate(simOptions(p, s));
+  const { model, note } = solvePoint(p);
+  const relErr: RelativeErrors = {
+    q0ClusterVsSim: rel(cluster.q0, sim.q0),
+    q0ClusterVsModel: rel(cluster.q0, model?.q0),
+    q0SimVsModel: rel(sim.q0, model?.q0),
+    meanResponseClusterVsSim: rel(cluster.meanResponse, sim.meanResponse),
+    meanResponseClusterVsModel: rel(cluster.meanResponse, model?.meanResponse),
+    meanResponseSimVsModel: rel(sim.meanResponse, model?.meanResponse),
+  };
+  return {
+    params: {
+      ...p,
+      r: p.n / p.m,
+      label: configLabel(p),
+      modelPolicy: modelPolicy(p),
+      meanServiceMs: s.meanServiceMs,
+      durationSec: s.durationSec,
+      seed: s.seed,
+    },
+    cluster,
+    sim,
+    model,
+    ...(note !== undefined ? { modelNote: note } : {}),
+    relErr,
+  };
+}

@@ -1,0 +1,71 @@
+import type { ProbeMode } from '@jiq/shared';
+import type { SimResult } from '@jiq/sim';
+import type { ClusterResult } from '../cluster/run-cluster';
+
+/** One point of an experiment: the policy and system parameters that vary in a sweep. */
+export interface ExperimentPoint {
+  /** Servers (worker processes, one slot each). */
+  n: number;
+  /** Dispatchers. */
+  m: number;
+  lambda: number;
+  d: number;
+  withdraw: boolean;
+  select: 'fcfs' | 'lcfs';
+  probe: ProbeMode;
+  /** Job-size spec (one parser for every engine). */
+  jobs: string;
+}
+
+/** Settings shared by every point of an experiment. */
+export interface ExperimentSettings {
+  meanServiceMs: number;
+  durationSec: number;
+  warmupSec?: number;
+  seed: number;
+  transport: string;
+  childLogLevel: string;
+  /** Simulator horizon per point (time units, mean job size 1); undefined: ~2·10^6 arrivals. */
+  simHorizon?: number;
+  simReps: number;
+}
+
+export interface ModelEntry {
+  policy: string;
+  q0: number | null;
+  meanResponse: number | null;
+  [key: string]: unknown;
+}
+
+export interface RelativeErrors {
+  q0ClusterVsSim: number | null;
+  q0ClusterVsModel: number | null;
+  q0SimVsModel: number | null;
+  meanResponseClusterVsSim: number | null;
+  meanResponseClusterVsModel: number | null;
+  meanResponseSimVsModel: number | null;
+}
+
+export interface ExperimentRow {
+  params: ExperimentPoint & {
+    r: number;
+    label: string;
+    modelPolicy: string;
+    meanServiceMs: number;
+    durationSec: number;
+    seed: number;
+  };
+  cluster: ClusterResult;
+  sim: SimResult;
+  model: ModelEntry | null;
+  /** Why model is null, where it is. */
+  modelNote?: string;
+  relErr: RelativeErrors;
+}
+
+export interface ExperimentResult {
+  rows: ExperimentRow[];
+  preset?: string;
+  /** Files written under --out. */
+  files?: string[];
+}
