@@ -47,6 +47,10 @@ export function registerClusterCommand(program: Command): void {
           return;
         }
         printResult(result, flags.json, () => renderClusterResult(result));
+      } catch (err) {
+        // Killing the children on Ctrl-C makes the run fail; that is the interruption, not an error.
+        if (!controller.signal.aborted) throw err;
+        process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);
