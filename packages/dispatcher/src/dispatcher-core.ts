@@ -382,10 +382,11 @@ export class DispatcherCore implements DispatcherHandlers {
   /** The worker's stream ended: drop its tokens and re-dispatch what it had not finished. */
   private workerGone(entry: WorkerEntry, err?: Error): void {
     if (this.registry.worker(entry.workerId) !== entry) return;
+    const left = !entry.accepting;
     this.removeTokensOf(entry);
     this.registry.removeWorker(entry);
     const lost = [...this.inFlight.values()].filter((j) => j.worker === entry);
-    if (lost.length > 0 || err) {
+    if (lost.length > 0 || (err && !left)) {
       this.log.warn({ workerId: entry.workerId, lostJobs: lost.length, err: err?.message }, 'worker disconnected');
     }
     for (const j of lost) {
