@@ -85,8 +85,8 @@ export function parseJobSpec(spec: string, options: ParseJobSpecOptions = {}): J
       };
     }
     case 'ph': {
-      if (args.length === 0) throw new JiqConfigError(field, 'ph:FILE.json needs a file', trimmed);
       const file = args.join(':');
+      if (file.trim() === '') throw new JiqConfigError(field, 'ph:FILE.json needs a file', trimmed);
       let parsed: unknown;
       try {
         parsed = JSON.parse(readFile(file));
@@ -98,8 +98,8 @@ export function parseJobSpec(spec: string, options: ParseJobSpecOptions = {}): J
       return phaseTypeDistribution(validatePhaseType(parsed, field), `ph:${file}`, field, options.meanTolerance);
     }
     case 'trace': {
-      if (args.length === 0) throw new JiqConfigError(field, 'trace:FILE needs a file', trimmed);
       const file = args.join(':');
+      if (file.trim() === '') throw new JiqConfigError(field, 'trace:FILE needs a file', trimmed);
       let text: string;
       try {
         text = readFile(file);
@@ -166,19 +166,23 @@ export function erlang(k: number): JobSizeDistribution {
  * f = p/μ1 (the share of the mean carried by phase 1; balanced means at f = 1/2), as in the
  * paper. With c = (SCV + 1)/2 the moment equations give c·p² + (1 − 2f − c)·p + f² = 0; the
  * larger root is the default, `alt` picks the other. Then μ1 = p/f and μ2 = (1 − p)/(1 − f).
+ * The discriminant factors as (c − 1)(c − (1 − 2f)²), which is >= 0 whenever SCV >= 1 and
+ * 0 < f < 1 (and exactly 0 at SCV = 1, the exponential law): it is computed in that form so
+ * that rounding cannot make it negative. The smaller root is taken as f²/(c·p₊) (product of
+ * the roots) to avoid cancellation.
  */
 export function hyperexponential(scv: number, f: number, alt = false, field = '--jobs'): JobSizeDistribution {
   const spec = `hyperexp:${scv}:${f}${alt ? ':alt' : ''}`;
   if (!(scv >= 1)) throw new JiqConfigError(field, 'hyperexp needs SCV >= 1', spec);
   if (!(f > 0 && f < 1)) throw new JiqConfigError(field, 'hyperexp needs 0 < F < 1', spec);
   const c = (scv + 1) / 2;
-  const b = 1 - 2 * f - c;
-  const disc = b * b - 4 * c * f * f;
-  if (disc < 0) {
+  const negB = c + 2 * f - 1; // −b > 0 since c >= 1 and f > 0
+  const disc = (c - 1) * (c - (1 - 2 * f) ** 2);
+  if (!(disc >= 0)) {
     throw new JiqConfigError(field, `no hyperexponential has SCV ${scv} with f = ${f} (the moment equations have no real root)`, spec);
   }
-  const sq = Math.sqrt(disc);
-  const p = alt ? (-b - sq) / (2 * c) : (-b + sq) / (2 * c);
+  const pLarge = (negB + Math.sqrt(disc)) / (2 * c);
+  const p = alt ? (f * f) / (c * pLarge) : pLarge;
   if (!(p > 0 && p < 1)) {
     throw new JiqConfigError(field, `no hyperexponential has SCV ${scv} with f = ${f} (root p = ${p} is not in (0, 1))`, spec);
   }

@@ -114,7 +114,11 @@ export class TokenQueue {
   /** Servers from oldest to newest (for inspection and tests; allocates). */
   toArray(): number[] {
     const out: number[] = [];
-    for (let s = this.head; s >= 0; s = this.next[s]!) out.push(s);
+    for (let s = this.head; s >= 0; s = this.next[s]!) {
+      // A broken link would otherwise loop forever: fail loudly instead.
+      if (out.length === this.size) throw new Error(`TokenQueue corrupted: more than ${this.size} linked tokens`);
+      out.push(s);
+    }
     return out;
   }
 
