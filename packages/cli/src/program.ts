@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommand } from './commands/cluster';
 import { registerDispatcherCommand } from './commands/dispatcher';
+import { registerLoadCommand } from './commands/load';
 import { registerExperimentCommand } from './commands/experiment';
 import { registerModelCommand } from './commands/model';
 import { registerSimCommand } from './commands/sim';
@@ -12,6 +13,7 @@ const registrations: ((program: Command) => void)[] = [
   registerDispatcherCommand,
   registerWorkerCommand,
   registerClusterCommand,
+  registerLoadCommand,
   registerModelCommand,
   registerSimCommand,
   registerExperimentCommand,

@@ -1,0 +1,73 @@
+import { JiqClient, runLoad } from '@jiq/client';
+import { connectRedis, createLogger, JiqConfigError, JiqUnavailableError, liveMembers, parseJobSpec } from '@jiq/shared';
+import { Option, type Command } from 'commander';
+import { parseAddressList, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
+import { printResult } from '../output';
+import { addScaleOutFlags, createConnector, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
+
+interface LoadFlags extends RawScaleOutFlags {
+  dispatchers?: string[]; workers: number; slots: number; lambda: number; jobs: string; meanServiceMs: number;
+  duration: number; warmup?: number; seed: number; waitMs: number; json: boolean;
+}
+
+/** Dispatchers from --dispatchers, else the live members in Redis (waiting up to waitMs for one). */
+async function dispatcherList(f: LoadFlags, redisUrl: string | undefined, prefix: string): Promise<string[]> {
+  if (f.dispatchers) return f.dispatchers;
+  if (!redisUrl) throw new JiqConfigError('--dispatchers', 'is required without --redis');
+  const redis = await connectRedis(redisUrl);
+  try {
+    const deadline = Date.now() + f.waitMs;
+    for (;;) {
+      const live = await liveMembers(redis, prefix, 'dispatcher');
+      if (live.length > 0) return live;
+      if (Date.now() > deadline) throw new JiqUnavailableError(`no live dispatcher in Redis under "${prefix}" after ${f.waitMs} ms`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function registerLoadCommand(program: Command): void {
+  addScaleOutFlags(program.command('load'))
+    .description('drive an open-loop Poisson load at a running cluster and print the LoadResult')
+    .addOption(new Option('--dispatchers <list>', 'dispatcher addresses (default with --redis: the live members)').env('JIQ_DISPATCHERS').argParser(parseAddressList('--dispatchers')))
+    .addOption(new Option('--workers <n>', 'worker processes in the cluster (sets the rate)').env('JIQ_WORKERS').argParser(parsePositiveInt('--workers')).makeOptionMandatory())
+    .option('--slots <k>', 'servers per worker', parsePositiveInt('--slots'), 1)
+    .requiredOption('--lambda <L>', 'load per server', parseNumber('--lambda'))
+    .option('--jobs <spec>', 'job sizes', 'exp')
+    .option('--mean-service-ms <ms>', 'service time of a size-1 job (as the workers run it)', parseNumber('--mean-service-ms'), 50)
+    .option('--duration <sec>', 'load duration', parseNumber('--duration'), 20)
+    .option('--warmup <sec>', 'unmeasured start (default 15% of --duration)', parseNumber('--warmup'))
+    .option('--seed <s>', 'seed', parseNonNegativeInt('--seed'), 1)
+    .option('--wait-ms <ms>', 'with --redis: wait this long for a first dispatcher', parsePositiveInt('--wait-ms'), 30_000)
+    .option('--json', 'print one JSON object', false)
+    .action(async (f: LoadFlags) => {
+      const scale = resolveScaleOut(f);
+      if (!(f.lambda > 0)) throw new JiqConfigError('--lambda', 'must be > 0', f.lambda);
+      if (!(f.meanServiceMs > 0)) throw new JiqConfigError('--mean-service-ms', 'must be > 0', f.meanServiceMs);
+      if (!(f.duration > 0)) throw new JiqConfigError('--duration', 'must be > 0', f.duration);
+      const warmup = f.warmup ?? Math.min(f.duration * 0.15, 15);
+      const jobs = parseJobSpec(f.jobs, { field: '--jobs' });
+      const log = createLogger('jiq-load', process.env.JIQ_LOG_LEVEL ?? 'warn');
+      const dispatchers = await dispatcherList(f, scale.redisUrl, scale.prefix);
+      const connector = await createConnector(scale, `jiq-load-${process.pid}`, log);
+      const client = new JiqClient({ dispatchers, connector, seed: f.seed, logger: log });
+      try {
+        await client.connect();
+        const result = await runLoad(client, {
+          ratePerSecond: (f.lambda * f.workers * f.slots * 1000) / f.meanServiceMs,
+          durationMs: f.duration * 1000,
+          warmupMs: warmup * 1000,
+          jobs,
+          seed: f.seed,
+        });
+        printResult({ dispatchers, ...result }, f.json, () =>
+          `${result.completed}/${result.submitted} jobs completed, ${result.lost} lost, mean response ${result.meanResponse.toFixed(3)}`);
+        if (result.lost > 0 || result.failed > 0) process.exitCode = 1;
+      } finally {
+        await client.close(5_000);
+        await connector.close();
+      }
+    });
+}
