@@ -38,7 +38,7 @@ function layered(title: string, x: string, y: string, layers: Spec[], yZero = fa
     encoding: {
       x: { field: 'x', type: 'quantitative', title: x },
       y: { field: 'y', type: 'quantitative', title: y, scale: { zero: yZero } },
-      color: { field: 'series', type: 'nominal', title: 'series' },
+      color: { field: 'series', type: 'nominal', title: 'series', legend: { labelLimit: 400 } },
     },
     layer: layers.filter((l) => ((l.data as { values: Datum[] }).values.length > 0)),
   };
