@@ -60,8 +60,8 @@ describe('gRPC cluster on real processes: 2 dispatchers, 8 workers, 5,000 jobs',
     cluster = new TestCluster();
     await cluster.addDispatcher();
     await cluster.addDispatcher();
-    // Mean service 4 ms at load 0.8: 1,600 jobs/s over 8 servers, about 3 s of load.
-    await Promise.all(Array.from({ length: WORKERS }, () => cluster!.addWorker([...workerArgs, '--mean-service-ms', '4'])));
+    // Mean service 10 ms at load 0.8: 640 jobs/s over 8 servers, about 8 s of load (gentle on 2 cores).
+    await Promise.all(Array.from({ length: WORKERS }, () => cluster!.addWorker([...workerArgs, '--mean-service-ms', '10'])));
     await cluster.waitFor((s) => s.every((x) => x.workers === WORKERS));
 
     const client = new JiqClient({ dispatchers: cluster.addresses, logger: quiet, seed: 3 });
@@ -72,7 +72,7 @@ describe('gRPC cluster on real processes: 2 dispatchers, 8 workers, 5,000 jobs',
         maxTotalTokens = Math.max(maxTotalTokens, s.reduce((a, x) => a + x.queueLength, 0));
       }, () => undefined);
     }, 20);
-    const { replies, results, errors } = await submitMany(client, JOBS, (0.8 * WORKERS * 1000) / 4);
+    const { replies, results, errors } = await submitMany(client, JOBS, (0.8 * WORKERS * 1000) / 10);
     clearInterval(sampler);
     await client.close();
 

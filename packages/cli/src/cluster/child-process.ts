@@ -26,7 +26,9 @@ const BIN = join(__dirname, '..', 'bin.js');
  * ready line on stdout. Its stdin stays open: if this process dies, the child sees EOF and exits.
  */
 export function spawnJiq(args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv; onStderr?: (line: string) => void }): Promise<JiqChild> {
-  const child = spawn(process.execPath, [BIN, ...args, '--json', '--exit-with-parent'], {
+  // JIQ_CHILD_NODE_ARGS passes Node flags to every child (e.g. "--cpu-prof --cpu-prof-dir=prof").
+  const nodeArgs = (process.env.JIQ_CHILD_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args, '--json', '--exit-with-parent'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
