@@ -69,18 +69,24 @@ export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: Ph
   let tokenToBusyAtStart = 0;
   const mPerRate = m / arrivalRate;
 
-  // A job starts service at s (s busy): pick its first phase; a zero-size job leaves at once.
-  const startService = (s: number): void => {
+  // Deterministic first phase (exp, erlang): no draw needed.
+  const firstPhase = alphaCum[0]! >= 1 ? 0 : -1;
+  // A job starts service at s (s busy) at time now: pick its first phase; a zero-size job
+  // leaves at once. (Time is a parameter, not captured: a captured, mutated double is boxed.)
+  const startService = (s: number, now: number): void => {
     for (;;) {
-      const u = rng.next();
-      let k = 0;
-      while (k < K && u >= alphaCum[k]!) k++;
+      let k = firstPhase;
+      if (k < 0) {
+        const u = rng.next();
+        k = 0;
+        while (k < K && u >= alphaCum[k]!) k++;
+      }
       if (k < K) {
         enter(s, k);
         return;
       }
       const arrival = fifo.shift(s);
-      meas.response(arrival, t - arrival);
+      meas.response(arrival, now - arrival);
       if (cluster.complete(s)) return;
     }
   };
@@ -104,7 +110,7 @@ export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: Ph
       const s = cluster.route((v * mPerRate) | 0);
       meas.arrival(t, cluster.foundEmpty, cluster.waited, cluster.byToken);
       fifo.push(s, t);
-      if (len[s] === 1) startService(s);
+      if (len[s] === 1) startService(s, t);
       continue;
     }
     v -= arrivalRate;
@@ -131,7 +137,7 @@ export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: Ph
     }
     const arrival = fifo.shift(s);
     meas.response(arrival, t - arrival);
-    if (!cluster.complete(s)) startService(s);
+    if (!cluster.complete(s)) startService(s, t);
   }
   cluster.now = end;
   if (!measuring) cluster.startLevels(end);

@@ -1,17 +1,30 @@
 /**
  * A dispatcher's I-queue of idle tokens. Servers are dense integer ids (the cluster maps
  * (workerId, slot) to one; the simulator uses them directly). A server holds at most one token
- * in a given queue. The queue is an intrusive doubly linked list over typed arrays, so place,
- * pop (oldest or newest) and withdraw are O(1) and allocate nothing.
+ * in a given queue. The tokens form a doubly linked list over pooled slots in typed arrays, and
+ * an open-addressing hash index maps a server to its slot, so place, pop (oldest or newest) and
+ * withdraw are O(1), allocate nothing once grown, and the memory is proportional to the tokens
+ * held, not to the largest server id (a simulator with m = 1000 I-queues over n = 5000 servers
+ * keeps them all in cache).
  */
 export class TokenQueue {
-  private next: Int32Array;
-  private prev: Int32Array;
-  private epochs: Uint32Array;
-  private present: Uint8Array;
-  /** Oldest token (FCFS end). */
+  // Slots: one per token held, recycled through a free list (threaded through slotNext).
+  private slotServer: Int32Array;
+  private slotEpoch: Uint32Array;
+  /** Toward the newer token. */
+  private slotNext: Int32Array;
+  /** Toward the older token. */
+  private slotPrev: Int32Array;
+  private freeSlot = -1;
+  private usedSlots = 0;
+  // Hash index server -> slot: linear probing, Fibonacci hashing, -1 marks an empty cell.
+  private keys: Int32Array;
+  private vals: Int32Array;
+  private shift: number;
+  private mask: number;
+  /** Oldest token's slot (FCFS end). */
   private head = -1;
-  /** Newest token (LCFS end). */
+  /** Newest token's slot (LCFS end). */
   private tail = -1;
   private size = 0;
   /** Epoch of the token returned by the last pop. */
@@ -19,10 +32,16 @@ export class TokenQueue {
 
   constructor(capacity = 16) {
     const c = Math.max(1, capacity);
-    this.next = new Int32Array(c);
-    this.prev = new Int32Array(c);
-    this.epochs = new Uint32Array(c);
-    this.present = new Uint8Array(c);
+    this.slotServer = new Int32Array(c);
+    this.slotEpoch = new Uint32Array(c);
+    this.slotNext = new Int32Array(c);
+    this.slotPrev = new Int32Array(c);
+    let bits = 3;
+    while (1 << bits < 2 * c) bits++;
+    this.keys = new Int32Array(1 << bits).fill(-1);
+    this.vals = new Int32Array(1 << bits);
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
   }
 
   get length(): number {
@@ -30,12 +49,13 @@ export class TokenQueue {
   }
 
   has(server: number): boolean {
-    return server >= 0 && server < this.present.length && this.present[server] === 1;
+    return this.find(server) >= 0;
   }
 
   /** The epoch of the token `server` holds here, or -1. */
   epochOf(server: number): number {
-    return this.has(server) ? this.epochs[server]! : -1;
+    const slot = this.find(server);
+    return slot >= 0 ? this.slotEpoch[slot]! : -1;
   }
 
   /**
@@ -43,41 +63,42 @@ export class TokenQueue {
    * new epoch and becomes the newest. Returns false when it replaced an existing token.
    */
   place(server: number, epoch: number): boolean {
-    // A negative or fractional id would be silently dropped by the typed arrays and corrupt
-    // the list (length counted, token unreachable).
-    if (!Number.isInteger(server) || server < 0) {
+    // A negative or fractional id would corrupt the index (-1 marks an empty cell).
+    if (!Number.isInteger(server) || server < 0 || server > 0x7fffffff) {
       throw new RangeError(`server must be an integer >= 0 (got ${server})`);
     }
-    if (server >= this.present.length) this.grow(server + 1);
-    const replaced = this.present[server] === 1;
-    if (replaced) this.unlink(server);
-    this.epochs[server] = epoch >>> 0;
-    this.present[server] = 1;
-    this.prev[server] = this.tail;
-    this.next[server] = -1;
-    if (this.tail >= 0) this.next[this.tail] = server;
-    else this.head = server;
-    this.tail = server;
+    let slot = this.find(server);
+    const replaced = slot >= 0;
+    if (replaced) this.unlink(slot);
+    else {
+      slot = this.allocSlot();
+      this.slotServer[slot] = server;
+      this.insertKey(server, slot);
+    }
+    this.slotEpoch[slot] = epoch >>> 0;
+    this.slotPrev[slot] = this.tail;
+    this.slotNext[slot] = -1;
+    if (this.tail >= 0) this.slotNext[this.tail] = slot;
+    else this.head = slot;
+    this.tail = slot;
     this.size++;
     return !replaced;
   }
 
   /** FCFS: removes and returns the oldest token's server, or -1 if empty. */
   popOldest(): number {
-    const s = this.head;
-    if (s < 0) return -1;
-    this.poppedEpoch = this.epochs[s]!;
-    this.unlink(s);
-    return s;
+    const slot = this.head;
+    if (slot < 0) return -1;
+    this.poppedEpoch = this.slotEpoch[slot]!;
+    return this.drop(slot);
   }
 
   /** LCFS: removes and returns the newest token's server, or -1 if empty. */
   popNewest(): number {
-    const s = this.tail;
-    if (s < 0) return -1;
-    this.poppedEpoch = this.epochs[s]!;
-    this.unlink(s);
-    return s;
+    const slot = this.tail;
+    if (slot < 0) return -1;
+    this.poppedEpoch = this.slotEpoch[slot]!;
+    return this.drop(slot);
   }
 
   /**
@@ -85,67 +106,153 @@ export class TokenQueue {
    * second call, an absent server or a stale epoch changes nothing and returns false.
    */
   withdraw(server: number, epoch: number): boolean {
-    if (!this.has(server) || this.epochs[server] !== epoch >>> 0) return false;
-    this.unlink(server);
+    const slot = this.find(server);
+    if (slot < 0 || this.slotEpoch[slot] !== epoch >>> 0) return false;
+    this.drop(slot);
     return true;
   }
 
   /** Removes whatever token `server` holds here (the server left). */
   remove(server: number): boolean {
-    if (!this.has(server)) return false;
-    this.unlink(server);
+    const slot = this.find(server);
+    if (slot < 0) return false;
+    this.drop(slot);
     return true;
   }
 
   clear(): void {
-    while (this.head >= 0) this.unlink(this.head);
+    while (this.head >= 0) this.drop(this.head);
   }
 
   /** The oldest token's server without removing it, or -1 if empty (walk with newerThan). */
   peekOldest(): number {
-    return this.head;
+    return this.head >= 0 ? this.slotServer[this.head]! : -1;
   }
 
   /** The server of the next newer token after `server`'s (which must be held here), or -1. */
   newerThan(server: number): number {
-    return this.next[server]!;
+    const slot = this.find(server);
+    if (slot < 0) return -1;
+    const next = this.slotNext[slot]!;
+    return next >= 0 ? this.slotServer[next]! : -1;
   }
 
   /** Servers from oldest to newest (for inspection and tests; allocates). */
   toArray(): number[] {
     const out: number[] = [];
-    for (let s = this.head; s >= 0; s = this.next[s]!) {
+    for (let slot = this.head; slot >= 0; slot = this.slotNext[slot]!) {
       // A broken link would otherwise loop forever: fail loudly instead.
       if (out.length === this.size) throw new Error(`TokenQueue corrupted: more than ${this.size} linked tokens`);
-      out.push(s);
+      out.push(this.slotServer[slot]!);
     }
     return out;
   }
 
-  private unlink(s: number): void {
-    const p = this.prev[s]!;
-    const n = this.next[s]!;
-    if (p >= 0) this.next[p] = n;
+  /** Unlinks a slot from the list, removes its server from the index, frees it; returns the server. */
+  private drop(slot: number): number {
+    const server = this.slotServer[slot]!;
+    this.unlink(slot);
+    this.deleteKey(server);
+    this.slotNext[slot] = this.freeSlot;
+    this.freeSlot = slot;
+    return server;
+  }
+
+  private unlink(slot: number): void {
+    const p = this.slotPrev[slot]!;
+    const n = this.slotNext[slot]!;
+    if (p >= 0) this.slotNext[p] = n;
     else this.head = n;
-    if (n >= 0) this.prev[n] = p;
+    if (n >= 0) this.slotPrev[n] = p;
     else this.tail = p;
-    this.present[s] = 0;
     this.size--;
   }
 
-  private grow(min: number): void {
-    let c = this.present.length * 2;
-    while (c < min) c *= 2;
-    const grow32 = <A extends Int32Array | Uint32Array>(a: A, make: (n: number) => A): A => {
-      const b = make(c);
+  private allocSlot(): number {
+    const free = this.freeSlot;
+    if (free >= 0) {
+      this.freeSlot = this.slotNext[free]!;
+      return free;
+    }
+    if (this.usedSlots === this.slotServer.length) this.growSlots();
+    return this.usedSlots++;
+  }
+
+  private home(server: number): number {
+    return Math.imul(server, 0x9e3779b1) >>> this.shift;
+  }
+
+  /** The slot of `server`'s token, or -1. */
+  private find(server: number): number {
+    if (!(server >= 0)) return -1;
+    const keys = this.keys;
+    const mask = this.mask;
+    for (let i = this.home(server); ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === server) return this.vals[i]!;
+      if (k === -1) return -1;
+    }
+  }
+
+  private insertKey(server: number, slot: number): void {
+    // Keep the index at most half full (size already counts the other tokens).
+    if (2 * (this.size + 1) > this.keys.length) this.rehash(this.keys.length * 2);
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = this.home(server);
+    while (keys[i] !== -1) i = (i + 1) & mask;
+    keys[i] = server;
+    this.vals[i] = slot;
+  }
+
+  /** Removes `server` from the index (it must be there), by backward-shift deletion. */
+  private deleteKey(server: number): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    let i = this.home(server);
+    while (keys[i] !== server) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const k = keys[j]!;
+      if (k === -1) break;
+      // The entry at j may move back to the hole at i if i lies on its probe path (home .. j).
+      if (((j - this.home(k)) & mask) >= ((j - i) & mask)) {
+        keys[i] = k;
+        vals[i] = vals[j]!;
+        i = j;
+      }
+    }
+    keys[i] = -1;
+  }
+
+  private rehash(cells: number): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    let bits = 3;
+    while (1 << bits < cells) bits++;
+    this.keys = new Int32Array(1 << bits).fill(-1);
+    this.vals = new Int32Array(1 << bits);
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
+    for (let i = 0; i < oldKeys.length; i++) {
+      const k = oldKeys[i]!;
+      if (k === -1) continue;
+      let j = this.home(k);
+      while (this.keys[j] !== -1) j = (j + 1) & this.mask;
+      this.keys[j] = k;
+      this.vals[j] = oldVals[i]!;
+    }
+  }
+
+  private growSlots(): void {
+    const c = this.slotServer.length * 2;
+    const grow = <A extends Int32Array | Uint32Array>(a: A, b: A): A => {
       b.set(a);
       return b;
     };
-    this.next = grow32(this.next, (n) => new Int32Array(n));
-    this.prev = grow32(this.prev, (n) => new Int32Array(n));
-    this.epochs = grow32(this.epochs, (n) => new Uint32Array(n));
-    const present = new Uint8Array(c);
-    present.set(this.present);
-    this.present = present;
+    this.slotServer = grow(this.slotServer, new Int32Array(c));
+    this.slotEpoch = grow(this.slotEpoch, new Uint32Array(c));
+    this.slotNext = grow(this.slotNext, new Int32Array(c));
+    this.slotPrev = grow(this.slotPrev, new Int32Array(c));
   }
 }
