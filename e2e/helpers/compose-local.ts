@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+/**
+ * compose.yaml read as a plan of local processes (DESIGN.md, "Real components": where no
+ * Docker engine runs, every service's command and environment run as local processes).
+ * Only what the local run needs is modelled: image/build, command, environment, replicas,
+ * depends_on and profiles. Infrastructure services (nats, redis) are not run from the file:
+ * the test starts its own servers and `localEnv` points the jiq services at them.
+ */
+export interface ComposeService {
+  name: string;
+  /** true for the services built from this repo (image jiq* or a build section). */
+  jiq: boolean;
+  image: string | undefined;
+  command: string[];
+  environment: Record<string, string>;
+  replicas: number;
+  dependsOn: string[];
+  profiles: string[];
+}
+
+interface RawService {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  deploy?: { replicas?: number };
+  depends_on?: string[] | Record<string, unknown>;
+  profiles?: string[];
+}
+
+function environmentOf(raw: RawService['environment']): Record<string, string> {
+  if (!raw) return {};
+  if (Array.isArray(raw)) {
+    return Object.fromEntries(raw.map((kv) => {
+      const i = kv.indexOf('=');
+      return i < 0 ? [kv, process.env[kv] ?? ''] : [kv.slice(0, i), kv.slice(i + 1)];
+    }));
+  }
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === null ? '' : String(v)]));
+}
+
+function commandOf(raw: RawService['command']): string[] {
+  if (raw === undefined) return [];
+  // The shell form is split on whitespace: enough for the commands in compose.yaml.
+  return Array.isArray(raw) ? raw.map(String) : raw.trim().split(/\s+/);
+}
+
+export function readCompose(path: string): ComposeService[] {
+  const doc = parse(readFileSync(path, 'utf8'), { merge: true }) as { services?: Record<string, RawService> };
+  if (!doc.services) throw new Error(`${path}: no services`);
+  return Object.entries(doc.services).map(([name, s]) => ({
+    name,
+    jiq: s.build !== undefined || /^jiq(:|$)/.test(s.image ?? ''),
+    image: s.image,
+    command: commandOf(s.command),
+    environment: environmentOf(s.environment),
+    replicas: s.deploy?.replicas ?? 1,
+    dependsOn: Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}),
+    profiles: s.profiles ?? [],
+  }));
+}
+
+/** Services in dependency order (a service after everything it depends on). */
+export function startOrder(services: ComposeService[]): ComposeService[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const out: ComposeService[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (s: ComposeService): void => {
+    if (state.get(s.name) === 'done') return;
+    if (state.get(s.name) === 'visiting') throw new Error(`compose.yaml: depends_on cycle through ${s.name}`);
+    state.set(s.name, 'visiting');
+    for (const d of s.dependsOn) {
+      const dep = byName.get(d);
+      if (!dep) throw new Error(`compose.yaml: ${s.name} depends on unknown service ${d}`);
+      visit(dep);
+    }
+    state.set(s.name, 'done');
+    out.push(s);
+  };
+  for (const s of services) visit(s);
+  return out;
+}
+
+/**
+ * The environment of a service run locally: every `scheme://<service>[:port]` in a value is
+ * rewritten — to the test's own server when the service is replaced (nats, redis), else to
+ * 127.0.0.1 with the same port (another jiq service).
+ */
+export function localEnv(env: Record<string, string>, serviceNames: string[], replaced: Record<string, string>): Record<string, string> {
+  const names = new Set(serviceNames);
+  const rewrite = (v: string): string =>
+    v.replace(/\b([a-z][a-z0-9+.-]*):\/\/([A-Za-z0-9_.-]+)(:\d+)?/g, (whole, _scheme: string, host: string, port: string | undefined) => {
+      const to = replaced[host];
+      if (to !== undefined) return to;
+      if (names.has(host)) return `${_scheme}://127.0.0.1${port ?? ''}`;
+      return whole;
+    });
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, rewrite(v)]));
+}
