@@ -1,5 +1,6 @@
 import { JiqClient } from '@jiq/client';
-import { createLogger, createPrng, sampleExp, type DispatcherStats, type SubmitResult } from '@jiq/shared';
+import type { SubmitResult } from '@jiq/client';
+import { createLogger, createPrng, sampleExp, type DispatcherStats } from '@jiq/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestCluster } from './helpers/jiq-processes';
 

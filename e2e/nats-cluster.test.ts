@@ -1,6 +1,6 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
-import { JiqClient } from '@jiq/client';
-import { connectRedis, createLogger, createPrng, liveMembers, NatsConnector, sampleExp, type DispatcherStats, type SubmitResult } from '@jiq/shared';
+import { JiqClient, type SubmitResult } from '@jiq/client';
+import { connectRedis, createLogger, createPrng, liveMembers, NatsConnector, sampleExp, type DispatcherStats } from '@jiq/shared';
 import { connect as natsConnect } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, servicesSkipReason, startNats, startRedis, type LocalService } from './helpers/scale-out-services';
