@@ -3,13 +3,20 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'packages/shared/src/gen/**', 'reports/**', 'scripts/**/*.mjs', '**/*.cjs'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'packages/shared/src/gen/**', 'reports/**', 'scripts/**/*.mjs'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // Plain-JS examples and benchmarks are CommonJS scripts for Node.
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     files: ['**/*.ts'],
     languageOptions: {
