@@ -5,6 +5,7 @@ import { registerLoadCommand } from './commands/load';
 import { registerExperimentCommand } from './commands/experiment';
 import { registerModelCommand } from './commands/model';
 import { registerSimCommand } from './commands/sim';
+import { registerStatsCommand } from './commands/stats';
 import { registerWorkerCommand } from './commands/worker';
 import { exitCodeFor, reportError } from './output';
 
@@ -14,6 +15,7 @@ const registrations: ((program: Command) => void)[] = [
   registerWorkerCommand,
   registerClusterCommand,
   registerLoadCommand,
+  registerStatsCommand,
   registerModelCommand,
   registerSimCommand,
   registerExperimentCommand,

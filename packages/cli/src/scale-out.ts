@@ -18,6 +18,7 @@ export interface RawScaleOutFlags {
   redis?: string;
   cluster?: string;
   membershipTtlMs?: number;
+  metricsIntervalMs?: number;
 }
 
 export interface ScaleOut {
@@ -26,9 +27,11 @@ export interface ScaleOut {
   redisUrl: string | undefined;
   prefix: string;
   membershipTtlMs: number;
+  /** With --redis: each process publishes its counters this often. */
+  metricsIntervalMs?: number;
 }
 
-/** Adds --transport, --nats, --redis, --cluster, --membership-ttl-ms (+ JIQ_* env fallbacks). */
+/** Adds --transport, --nats, --redis, --cluster, --membership-ttl-ms, --metrics-interval-ms (+ JIQ_* env fallbacks). */
 export function addScaleOutFlags(cmd: Command, o: { transport?: boolean } = {}): Command {
   if (o.transport !== false) {
     cmd.addOption(
@@ -44,6 +47,12 @@ export function addScaleOutFlags(cmd: Command, o: { transport?: boolean } = {}):
         .env('JIQ_MEMBERSHIP_TTL_MS')
         .argParser(parsePositiveInt('--membership-ttl-ms'))
         .default(3000),
+    )
+    .addOption(
+      new Option('--metrics-interval-ms <ms>', 'with --redis: publish this process\'s counters this often')
+        .env('JIQ_METRICS_INTERVAL_MS')
+        .argParser(parsePositiveInt('--metrics-interval-ms'))
+        .default(1000),
     );
 }
 
@@ -60,6 +69,7 @@ export function resolveScaleOut(f: RawScaleOutFlags): ScaleOut {
     redisUrl: f.redis,
     prefix: validateClusterPrefix(f.cluster ?? DEFAULT_CLUSTER_PREFIX),
     membershipTtlMs: f.membershipTtlMs ?? 3000,
+    metricsIntervalMs: f.metricsIntervalMs ?? 1000,
   };
 }
 
@@ -76,6 +86,6 @@ export function natsDispatcherTransport(s: ScaleOut, log?: Logger) {
 }
 
 /** Redis membership options, when --redis is given. */
-export function membershipOf(s: ScaleOut): { redisUrl: string; prefix: string; ttlMs: number } | undefined {
-  return s.redisUrl ? { redisUrl: s.redisUrl, prefix: s.prefix, ttlMs: s.membershipTtlMs } : undefined;
+export function membershipOf(s: ScaleOut): { redisUrl: string; prefix: string; ttlMs: number; metricsIntervalMs?: number } | undefined {
+  return s.redisUrl ? { redisUrl: s.redisUrl, prefix: s.prefix, ttlMs: s.membershipTtlMs, metricsIntervalMs: s.metricsIntervalMs } : undefined;
 }

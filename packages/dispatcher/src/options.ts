@@ -41,6 +41,8 @@ export interface DispatcherMembershipOptions {
   prefix: string;
   /** A member that stops heartbeating expires after this. Default 3000 ms. */
   ttlMs?: number;
+  /** The dispatcher's counters are published to Redis this often. Default 1000 ms. */
+  metricsIntervalMs?: number;
 }
 
 export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, 'logger' | 'transport' | 'membership'>> &

@@ -13,6 +13,13 @@ export interface DispatcherHandle {
   close(): Promise<void>;
 }
 
+/** The numeric fields of a stats message (the counters published to Redis). */
+function numericFields(stats: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
 const grpcTransport: DispatcherTransportFactory = (handlers, o) =>
   startGrpcDispatcherServer(handlers, { host: o.host, port: o.port, maxMessageBytes: o.maxMessageBytes });
 
@@ -34,7 +41,10 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     log.child({ dispatcherId: o.id }),
   );
   const membership: DispatcherMembership | undefined = o.membership
-    ? await joinMembership(o.membership, (w) => core.dropWorker(w), log.child({ dispatcherId: o.id }))
+    ? await joinMembership(o.membership, (w) => core.dropWorker(w), log.child({ dispatcherId: o.id }), {
+      id: o.id,
+      read: () => numericFields(core.stats({ reset: false, includeTokens: false })),
+    })
     : undefined;
   let server;
   try {

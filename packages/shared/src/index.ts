@@ -79,3 +79,12 @@ export { DEFAULT_CLUSTER_PREFIX, subjects as natsSubjects, validateClusterPrefix
 export { connectRedis } from './membership/redis-connection';
 export { liveMembers, MembershipRegistration, MembershipWatcher, membersKey } from './membership/redis-membership';
 export type { MemberRole } from './membership/redis-membership';
+export { metricsIndexKey, metricsKey, runKey, runsKey } from './redis-metrics/keys';
+export type { MetricsRole } from './redis-metrics/keys';
+export { MetricsPublisher } from './redis-metrics/metrics-publisher';
+export type { MetricsPublisherOptions } from './redis-metrics/metrics-publisher';
+export { readClusterMetrics } from './redis-metrics/read-metrics';
+export type { ClusterMetrics, PublishedMetrics } from './redis-metrics/read-metrics';
+export { summariseClusterMetrics } from './redis-metrics/summarise-metrics';
+export type { ClusterMetricsSummary } from './redis-metrics/summarise-metrics';
+export { listRuns, loadRun, newRunId, storeRun } from './redis-metrics/run-store';

@@ -1,4 +1,4 @@
-import { connectRedis, MembershipRegistration, MembershipWatcher, type Logger } from '@jiq/shared';
+import { connectRedis, MembershipRegistration, MembershipWatcher, MetricsPublisher, type Logger } from '@jiq/shared';
 import type { WorkerMembershipOptions } from './options';
 
 export interface WorkerMembership {
@@ -6,7 +6,8 @@ export interface WorkerMembership {
   readonly dispatchers: string[];
   /** Starts following joins and leaves (after the core exists). */
   follow(onChange: (joined: string[], left: string[]) => void): void;
-  register(workerId: string): Promise<void>;
+  /** Registers, and publishes `readMetrics()` to Redis periodically when given. */
+  register(workerId: string, readMetrics?: () => Record<string, number>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,6 +24,7 @@ export async function joinWorkerMembership(o: WorkerMembershipOptions, log: Logg
     throw err;
   }
   let registration: MembershipRegistration | undefined;
+  let publisher: MetricsPublisher | undefined;
   return {
     get dispatchers() {
       return watcher.members;
@@ -30,12 +32,17 @@ export async function joinWorkerMembership(o: WorkerMembershipOptions, log: Logg
     follow: (onChange) => {
       listener = onChange;
     },
-    register: async (workerId) => {
+    register: async (workerId, readMetrics) => {
       registration = new MembershipRegistration(redis, o.prefix, 'worker', workerId, ttlMs, log);
       await registration.start();
+      if (readMetrics) {
+        publisher = new MetricsPublisher(redis, { prefix: o.prefix, role: 'worker', id: workerId, read: readMetrics, intervalMs: o.metricsIntervalMs, log });
+        await publisher.start();
+      }
     },
     close: async () => {
       watcher.stop();
+      await publisher?.stop({ final: true });
       await registration?.leave();
       redis.disconnect();
     },

@@ -21,6 +21,8 @@ export interface WorkerMembershipOptions {
   prefix: string;
   /** A member that stops heartbeating expires after this. Default 3000 ms. */
   ttlMs?: number;
+  /** The worker's counters are published to Redis this often. Default 1000 ms. */
+  metricsIntervalMs?: number;
 }
 
 export interface WorkerOptions {

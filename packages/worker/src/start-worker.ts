@@ -48,7 +48,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       for (const a of left) core.removeDispatcher(a);
       for (const a of joined) core.addDispatcher(a);
     });
-    await membership?.register(id);
+    const meanServiceMs = options.meanServiceMs ?? 50;
+    await membership?.register(id, () => ({ ...core.counters, meanServiceMs, slots: options.slots ?? 1 }));
   } catch (err) {
     await membership?.close();
     await core.close(0);

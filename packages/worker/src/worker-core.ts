@@ -84,6 +84,10 @@ export interface WorkerCounters {
   raceWithdrawn: number;
   malformed: number;
   dropped: number;
+  /** Jobs with job.measure set (after the warm-up), and the sums of their sojourn and service times. */
+  measuredJobs: number;
+  sojournMsSum: number;
+  serviceMsSum: number;
 }
 
 /**
@@ -109,6 +113,9 @@ export class WorkerCore {
     raceWithdrawn: 0,
     malformed: 0,
     dropped: 0,
+    measuredJobs: 0,
+    sojournMsSum: 0,
+    serviceMsSum: 0,
   };
 
   constructor(
@@ -319,6 +326,11 @@ export class WorkerCore {
       const end = this.now();
       this.counters.jobs++;
       if (!ok) this.counters.failed++;
+      if (q.job.measure) {
+        this.counters.measuredJobs++;
+        this.counters.sojournMsSum += end - q.arrivedAt;
+        this.counters.serviceMsSum += end - startedAt;
+      }
       if (q.link.generation === q.generation) {
         q.link.channel?.send({
           done: {

@@ -6,6 +6,7 @@ import { renderClusterResult } from '../cluster/render';
 import { runCluster } from '../cluster/run-cluster';
 import { printResult } from '../output';
 import { createProgress } from '../progress';
+import { storeClusterRun } from '../stats/store-run';
 import { addScaleOutFlags, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerClusterCommand(program: Command): void {
@@ -46,7 +47,10 @@ export function registerClusterCommand(program: Command): void {
           process.exitCode = 130;
           return;
         }
-        printResult(result, flags.json, () => renderClusterResult(result));
+        // With --redis the result is also stored under a run id (see `jiq stats --runs`).
+        const runId = scaleOut.redisUrl ? await storeClusterRun(scaleOut.redisUrl, scaleOut.prefix, result) : undefined;
+        printResult(runId ? { ...result, runId } : result, flags.json,
+          () => `${renderClusterResult(result)}${runId ? `\nstored in Redis as run ${runId}` : ''}`);
       } catch (err) {
         // Killing the children on Ctrl-C makes the run fail; that is the interruption, not an error.
         if (!controller.signal.aborted) throw err;
