@@ -189,7 +189,7 @@ describe.skipIf(skip !== undefined)('NATS transport + Redis membership on real p
     await cluster.start();
     await cluster.addDispatcher();
     await cluster.addWorker(['--mean-service-ms', '2']);
-    await cluster.waitFor((s) => s.every((x) => x.workers === 1));
+    const [before] = await cluster.waitFor((s) => s.every((x) => x.workers === 1));
     const nc = await natsConnect({ servers: nats.url });
     const p = cluster.prefix;
     const garbage = new Uint8Array([0xff, 0xff, 0xff, 0x0f, 0x12, 0x99, 0x01]);
@@ -206,6 +206,9 @@ describe.skipIf(skip !== undefined)('NATS transport + Redis membership on real p
     await nc.close();
     await new Promise((res) => setTimeout(res, 300));
     for (const c of [...cluster.dispatchers, ...cluster.workers]) expect(c.child.exitCode).toBeNull();
+    // Counted (transport: undecodable, unknown subject or operation; core: wrong type), not just dropped.
+    const [after] = await cluster.stats();
+    expect(after!.malformed).toBeGreaterThanOrEqual(before!.malformed + 4);
     const client = new JiqClient({ dispatchers: cluster.addresses, connector: cluster.connector, logger: quiet });
     const res = await client.submit('ok', { size: 0.1 });
     expect(res.info.workerId).toBe('w0');

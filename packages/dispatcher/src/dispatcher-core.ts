@@ -99,6 +99,10 @@ export class DispatcherCore implements DispatcherHandlers {
     malformed: 0,
   };
 
+  /** Malformed messages the transport counted and dropped (NATS), and its count at the last reset. */
+  private transportMalformed: () => number = () => 0;
+  private transportMalformedBase = 0;
+
   constructor(
     private readonly config: DispatcherCoreConfig,
     private readonly log: Logger,
@@ -428,6 +432,7 @@ export class DispatcherCore implements DispatcherHandlers {
       raceBusy: c.raceBusy,
       raceWithdrawn: c.raceWithdrawn,
       rejected: c.rejected,
+      malformed: c.malformed + this.transportMalformed() - this.transportMalformedBase,
       queueLength: this.tokens.length,
       workers: this.registry.workerCount,
       servers: this.registry.liveCount,
@@ -443,8 +448,15 @@ export class DispatcherCore implements DispatcherHandlers {
     if (request.reset) {
       this.meter.reset();
       for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] = 0;
+      this.transportMalformedBase = this.transportMalformed();
     }
     return out;
+  }
+
+  /** Adds the transport's own count of malformed messages to stats().malformed. */
+  countTransportMalformed(read: () => number): void {
+    this.transportMalformed = read;
+    this.transportMalformedBase = 0;
   }
 
   /** Refuses new submits and resolves when every accepted job has replied (or on timeout). */

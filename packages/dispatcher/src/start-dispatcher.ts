@@ -20,6 +20,12 @@ function numericFields(stats: object): Record<string, number> {
   return out;
 }
 
+/** A transport that counts the malformed messages it drops (NATS). */
+function countsMalformed<T extends object>(server: T): server is T & { counters: { malformed: number } } {
+  const c = (server as { counters?: { malformed?: unknown } }).counters;
+  return typeof c?.malformed === 'number';
+}
+
 const grpcTransport: DispatcherTransportFactory = (handlers, o) =>
   startGrpcDispatcherServer(handlers, { host: o.host, port: o.port, maxMessageBytes: o.maxMessageBytes });
 
@@ -54,6 +60,10 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     port: o.port,
     maxMessageBytes: o.maxPayloadBytes,
     });
+    if (countsMalformed(server)) {
+      const counted = server;
+      core.countTransportMalformed(() => counted.counters.malformed);
+    }
     await membership?.register(server.address);
   } catch (err) {
     await membership?.close();
