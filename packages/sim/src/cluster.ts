@@ -47,6 +47,11 @@ export class Cluster {
   /** Jobs routed so far. */
   routed = 0;
 
+  /** Busy servers, and its time integral since startLevels (utilization). */
+  busy = 0;
+  busyArea = 0;
+  private busyLast = 0;
+
   /** levelCount[L]: I-queues holding L tokens; levelArea[L]: its time integral since startLevels. */
   readonly levelCount: Float64Array;
   readonly levelArea: Float64Array;
@@ -190,6 +195,7 @@ export class Cluster {
     this.routed++;
     const before = this.len[s]!;
     this.waited = before > 0;
+    if (before === 0) this.busyChange(1);
     this.len[s] = before + 1;
     return s;
   }
@@ -201,6 +207,7 @@ export class Cluster {
     if (this.sq) this.sq.decrement(s);
     else if (this.fsq) this.fsq.decrement(s);
     if (l > 0) return false;
+    this.busyChange(-1);
     if (this.kind === Kind.Jiq && (!this.oneToken || this.tokenAt[s]! < 0)) this.placeToken(s);
     return true;
   }
@@ -217,6 +224,13 @@ export class Cluster {
     this.tokensPlaced++;
   }
 
+  private busyChange(delta: number): void {
+    const t = this.now;
+    this.busyArea += this.busy * (t - this.busyLast);
+    this.busyLast = t;
+    this.busy += delta;
+  }
+
   private levelMove(from: number, to: number): void {
     const t = this.now;
     const c = this.levelCount;
@@ -230,14 +244,18 @@ export class Cluster {
     c[to] = c[to]! + 1;
   }
 
-  /** Starts integrating I-queue lengths at time t (end of warm-up). */
+  /** Starts integrating I-queue lengths and busy servers at time t (end of warm-up). */
   startLevels(t: number): void {
     this.levelArea.fill(0);
     this.levelLast.fill(t);
+    this.busyArea = 0;
+    this.busyLast = t;
   }
 
   /** Brings every level's integral up to time t. */
   endLevels(t: number): void {
+    this.busyArea += this.busy * (t - this.busyLast);
+    this.busyLast = t;
     const c = this.levelCount;
     const a = this.levelArea;
     const last = this.levelLast;

@@ -46,6 +46,8 @@ export interface SimResult {
   /** Time-average tokens per I-queue, and the fraction of I-queues holding k = 0, 1, ... tokens. */
   meanTokensPerIQueue: number | null;
   tokensPerIQueue: number[] | null;
+  /** Time-average fraction of busy servers (λ in the long run, with equal speeds). */
+  utilization: number;
   /** Races in the measured period: jobs sent by token to a busy server; tokens withdrawn. */
   tokenToBusy: number;
   withdrawals: number;
@@ -135,6 +137,7 @@ export function simulate(options: SimOptions): SimResult {
   let jobsSimulated = 0;
   let tokenToBusy = 0;
   let withdrawals = 0;
+  let busyArea = 0;
   const hist = new ResponseHistogram();
   const levelArea = new Float64Array(cfg.n + 2);
   for (const { meas, stats, cluster } of reps) {
@@ -148,6 +151,7 @@ export function simulate(options: SimOptions): SimResult {
     jobsSimulated += cluster.routed;
     tokenToBusy += cluster.tokenToBusy - stats.tokenToBusyAtStart;
     withdrawals += cluster.withdrawals - stats.withdrawalsAtStart;
+    busyArea += cluster.busyArea;
     hist.merge(meas.histogram);
     for (let L = 0; L < levelArea.length; L++) levelArea[L]! += cluster.levelArea[L]!;
   }
@@ -197,6 +201,7 @@ export function simulate(options: SimOptions): SimResult {
     byTokenFraction: tokens ? orNull(ratio(byToken, arrivals)) : null,
     meanTokensPerIQueue: meanTokens,
     tokensPerIQueue,
+    utilization: busyArea / (cfg.n * (1 - cfg.warmup) * cfg.horizon * cfg.reps),
     tokenToBusy,
     withdrawals,
     jobs: arrivals,
