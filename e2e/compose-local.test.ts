@@ -1,14 +1,13 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localEnv, readCompose, startOrder, type ComposeService } from './helpers/compose-local';
 import { runJiq } from './helpers/jiq-processes';
-import { servicesSkipReason, startNats, startRedis, type LocalService } from './helpers/scale-out-services';
+import { requireService, type ServiceHandle } from './helpers/services';
 
 const COMPOSE = join(__dirname, '..', 'compose.yaml');
 /** Replicas are honoured, capped to keep the run CI-sized. */
 const MAX_REPLICAS = 4;
-const skip = servicesSkipReason();
 
 function isInfra(s: ComposeService): 'nats' | 'redis' | undefined {
   if (s.jiq) return undefined;
@@ -35,24 +34,30 @@ describe('compose.yaml', () => {
     expect(services.every((s) => s.jiq || isInfra(s) !== undefined)).toBe(true);
   });
 
-  describe.skipIf(skip !== undefined)('run as local processes (no Docker)', () => {
-    let nats: LocalService;
-    let redis: LocalService;
+  describe('run as local processes (no Docker)', () => {
+    let natsService: ServiceHandle | null = null;
+    let redisService: ServiceHandle | null = null;
+    let nats!: ServiceHandle;
+    let redis!: ServiceHandle;
     const children: JiqChild[] = [];
     beforeAll(async () => {
-      [nats, redis] = await Promise.all([startNats(), startRedis()]);
+      [natsService, redisService] = await Promise.all([requireService('nats'), requireService('redis')]);
+      if (natsService && redisService) [nats, redis] = [natsService, redisService];
+    });
+    beforeEach((ctx) => {
+      if (!natsService || !redisService) ctx.skip();
     });
     afterAll(async () => {
       // Workers before dispatchers (as compose stops dependants first).
       for (const c of children.reverse()) await c.stop(5_000);
-      await Promise.all([nats?.stop(), redis?.stop()]);
+      await Promise.all([natsService?.stop(), redisService?.stop()]);
     });
 
     it('starts every service, runs the load profile, and every job completes', async () => {
       const replaced = { nats: nats.url, redis: redis.url };
       const names = services.map((s) => s.name);
       // With shared servers from NATS_URL / REDIS_URL, keep this run's subjects and keys apart.
-      const isolate = process.env.NATS_URL || process.env.REDIS_URL ? { JIQ_CLUSTER: `compose${process.pid}` } : {};
+      const isolate = nats.source === 'env' || redis.source === 'env' ? { JIQ_CLUSTER: `compose${process.pid}` } : {};
       const logs: string[] = [];
       const onStderr = (line: string): void => {
         logs.push(line);

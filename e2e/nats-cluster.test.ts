@@ -2,12 +2,12 @@ import { spawnJiq, type JiqChild } from '@jiq/cli';
 import { JiqClient, type SubmitResult } from '@jiq/client';
 import { connectRedis, createLogger, createPrng, liveMembers, NatsConnector, sampleExp, type DispatcherStats } from '@jiq/shared';
 import { connect as natsConnect } from 'nats';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, servicesSkipReason, startNats, startRedis, type LocalService } from './helpers/scale-out-services';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runJiq } from './helpers/jiq-processes';
+import { freePort } from './helpers/ports';
+import { requireService, type ServiceHandle } from './helpers/services';
 
 const quiet = createLogger('test', 'silent');
-const skip = servicesSkipReason();
 let prefixSeq = 0;
 
 /** Real dispatcher and worker processes over NATS, members in Redis (workers get no --dispatchers). */
@@ -85,15 +85,22 @@ async function submitMany(client: JiqClient, count: number, ratePerSecond: numbe
   return { replies, results, errors };
 }
 
-describe.skipIf(skip !== undefined)('NATS transport + Redis membership on real processes and servers', () => {
-  let nats: LocalService;
-  let redis: LocalService;
+describe('NATS transport + Redis membership on real processes and servers', () => {
+  let natsService: ServiceHandle | null = null;
+  let redisService: ServiceHandle | null = null;
+  // Set when both servers are up (every test is skipped otherwise).
+  let nats!: ServiceHandle;
+  let redis!: ServiceHandle;
   let cluster: NatsCluster | undefined;
   beforeAll(async () => {
-    [nats, redis] = await Promise.all([startNats(), startRedis()]);
+    [natsService, redisService] = await Promise.all([requireService('nats'), requireService('redis')]);
+    if (natsService && redisService) [nats, redis] = [natsService, redisService];
+  });
+  beforeEach((ctx) => {
+    if (!natsService || !redisService) ctx.skip();
   });
   afterAll(async () => {
-    await Promise.all([nats?.stop(), redis?.stop()]);
+    await Promise.all([natsService?.stop(), redisService?.stop()]);
   });
   afterEach(async () => {
     await cluster?.stop();

@@ -1,20 +1,25 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
 import { connectRedis, listRuns, loadRun, NatsConnector, type ClusterMetricsSummary, type DispatcherStats } from '@jiq/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runJiq } from './helpers/jiq-processes';
-import { servicesSkipReason, startNats, startRedis, type LocalService } from './helpers/scale-out-services';
+import { requireService, type ServiceHandle } from './helpers/services';
 
-const skip = servicesSkipReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type StatsJson = ClusterMetricsSummary & { cluster: string; runs?: string[] };
 
-describe.skipIf(skip !== undefined)('Redis metrics: every process publishes, jiq stats aggregates, jiq cluster stores its run', () => {
-  let nats: LocalService;
-  let redis: LocalService;
+describe('Redis metrics: every process publishes, jiq stats aggregates, jiq cluster stores its run', () => {
+  let natsService: ServiceHandle | null = null;
+  let redisService: ServiceHandle | null = null;
+  let nats!: ServiceHandle;
+  let redis!: ServiceHandle;
   const children: JiqChild[] = [];
   beforeAll(async () => {
-    [nats, redis] = await Promise.all([startNats(), startRedis()]);
+    [natsService, redisService] = await Promise.all([requireService('nats'), requireService('redis')]);
+    if (natsService && redisService) [nats, redis] = [natsService, redisService];
+  });
+  beforeEach((ctx) => {
+    if (!natsService || !redisService) ctx.skip();
   });
   afterEach(async () => {
     const list = children.splice(0);
@@ -22,7 +27,7 @@ describe.skipIf(skip !== undefined)('Redis metrics: every process publishes, jiq
     await Promise.all(list.filter((c) => c.ready.role === 'dispatcher').map((c) => c.stop(5_000)));
   });
   afterAll(async () => {
-    await Promise.all([nats?.stop(), redis?.stop()]);
+    await Promise.all([natsService?.stop(), redisService?.stop()]);
   });
 
   it('jiq stats --json agrees with the dispatchers\' own Stats and the load\'s measurements', async () => {
