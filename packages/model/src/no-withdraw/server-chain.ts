@@ -1,0 +1,250 @@
+import type { PhaseType } from '@jiq/shared';
+import { inverse, mul, stationary, vecMul, zeros, type Mat } from '../linalg';
+import { addInPlace, mulSparseRight } from './blocks';
+import type { TokenChain } from './token-model';
+
+/**
+ * The server's Markov chain at a given q0 (the QBD (21) of Section 6.3, and its LCFS variant
+ * of Section 6.4): states (i, j, φ) with i jobs (0..B), token position j (0 = no token,
+ * 1..K) and service phase φ; an idle server always has a token, so (0, j) has no phase and
+ * j ≥ 1. Transitions:
+ *   - an arrival at an empty dispatcher, rate λq0: i → i + 1 (a new job picks its phase by α);
+ *   - the token is used, rate `use` from j = 1: i → i + 1, j → 0;
+ *   - the token moves forward (j → j − 1, j ≥ 2) or is pushed back (LCFS, j → j + 1);
+ *   - phase changes T and completions t*: i → i − 1; a server that empties without a token
+ *     places one at position j with probability place_j.
+ * The queue is truncated at B jobs (arrivals beyond B are dropped; B is chosen so that the mass
+ * there is negligible and checked afterwards).
+ *
+ * The chain is a level-structured CTMC in either direction: with levels i (the paper's QBD,
+ * level size (K+1)m) or with levels j (the "flipped" chain of eqs. (22)–(25), level size
+ * Bm + 1, where level 0 — no token — feeds every position by token placement). Both are
+ * solved exactly by the same block elimination (linear level reduction), and the orientation
+ * with the smaller cost (levels × size³) is used. For d = 1 and moderate λ the position range
+ * K is large while B is small, so the flipped orientation is the fast one, as the paper notes.
+ */
+export interface ServerChainInput {
+  ph: PhaseType;
+  /** λq0: rate of jobs sent at random to this server. */
+  nu: number;
+  tokens: TokenChain;
+  /** Queue truncation. */
+  B: number;
+  orientation?: 'jobs' | 'positions';
+}
+
+export interface ServerChainSolution {
+  orientation: 'jobs' | 'positions';
+  /** P(i jobs), i = 0..B. */
+  queueLength: Float64Array;
+  /** P(idle) = Σ_j π(0, j). */
+  idle: number;
+  /** Mean number of jobs at the server. */
+  meanJobs: number;
+  /** Rate at which this server's tokens are used (jobs that arrive by token). */
+  tokenUseRate: number;
+  /** Rate of jobs that arrive at a busy server (random ones and those sent by token). */
+  busyArrivalRate: number;
+  /** Probability that the server has a token outstanding. */
+  hasToken: number;
+  /** Levels and level size of the orientation used. */
+  levels: number;
+  levelSize: number;
+}
+
+interface Layout {
+  levels: number;
+  size: (level: number) => number;
+  /** Level and local index of (i, j, φ); φ is ignored when i = 0. */
+  locate: (i: number, j: number, phi: number) => [number, number];
+}
+
+function layout(orientation: 'jobs' | 'positions', B: number, K: number, m: number): Layout {
+  if (orientation === 'jobs') {
+    return {
+      levels: B + 1,
+      size: (l) => (l === 0 ? K : (K + 1) * m),
+      locate: (i, j, phi) => (i === 0 ? [0, j - 1] : [i, j * m + phi]),
+    };
+  }
+  return {
+    levels: K + 1,
+    size: (l) => (l === 0 ? B * m : 1 + B * m),
+    locate: (i, j, phi) => (j === 0 ? [0, (i - 1) * m + phi] : [j, i === 0 ? 0 : 1 + (i - 1) * m + phi]),
+  };
+}
+
+/** Relative cost of solving in each orientation (levels × size³; the border of the flipped FCFS chain doubles it). */
+export function orientationCost(B: number, tokens: TokenChain, m: number): { jobs: number; positions: number } {
+  const K = tokens.K;
+  const border = tokens.place.length > 1 ? 2 : 1;
+  return { jobs: (B + 1) * ((K + 1) * m) ** 3, positions: (K + 1) * border * (B * m + 1) ** 3 };
+}
+
+export function solveServerChain(input: ServerChainInput): ServerChainSolution {
+  const { ph, nu, tokens, B } = input;
+  const m = ph.alpha.length;
+  const K = tokens.K;
+  const cost = orientationCost(B, tokens, m);
+  const orientation = input.orientation ?? (cost.jobs <= cost.positions ? 'jobs' : 'positions');
+  const L = layout(orientation, B, K, m);
+  const nLevels = L.levels;
+  // blocks: diag[l], up[l] (l → l+1), down[l] (l → l−1), border[l] (0 → l, l ≥ 2)
+  const diag: Mat[] = [];
+  const up: Mat[] = [];
+  const down: Mat[] = [];
+  const border: (Mat | undefined)[] = [];
+  for (let l = 0; l < nLevels; l++) {
+    diag.push(zeros(L.size(l), L.size(l)));
+    up.push(zeros(L.size(l), l + 1 < nLevels ? L.size(l + 1) : 0));
+    down.push(zeros(L.size(l), l > 0 ? L.size(l - 1) : 0));
+    border.push(undefined);
+  }
+  const add = (i: number, j: number, phi: number, i2: number, j2: number, phi2: number, rate: number): void => {
+    if (rate === 0) return;
+    const [la, a] = L.locate(i, j, phi);
+    const [lb, b] = L.locate(i2, j2, phi2);
+    const D = diag[la]!;
+    D.a[a * D.cols + a]! -= rate;
+    let M: Mat;
+    if (lb === la) M = D;
+    else if (lb === la + 1) M = up[la]!;
+    else if (lb === la - 1) M = down[la]!;
+    else if (la === 0) M = border[lb] ??= zeros(L.size(0), L.size(lb));
+    else throw new Error(`server chain: no block from level ${la} to ${lb}`);
+    M.a[a * M.cols + b]! += rate;
+  };
+  const alpha = ph.alpha;
+  const T = ph.T;
+  const tStar = T.map((row) => -row.reduce((s, v) => s + v, 0));
+  const { use, forward, push, place } = tokens;
+  // idle states (0, j)
+  for (let j = 1; j <= K; j++) {
+    for (let p = 0; p < m; p++) {
+      add(0, j, 0, 1, j, p, nu * alpha[p]!);
+      if (j === 1) add(0, j, 0, 1, 0, p, use * alpha[p]!);
+    }
+    if (j >= 2) add(0, j, 0, 0, j - 1, 0, forward);
+    if (j < K) add(0, j, 0, 0, j + 1, 0, push[j - 1]!);
+  }
+  // busy states (i, j, φ)
+  for (let i = 1; i <= B; i++) {
+    for (let j = 0; j <= K; j++) {
+      for (let p = 0; p < m; p++) {
+        if (i < B) add(i, j, p, i + 1, j, p, nu);
+        if (j === 1) add(i, j, p, Math.min(i + 1, B), 0, p, use);
+        if (j >= 2) add(i, j, p, i, j - 1, p, forward);
+        if (j >= 1 && j < K) add(i, j, p, i, j + 1, p, push[j - 1]!);
+        for (let q = 0; q < m; q++) if (q !== p) add(i, j, p, i, j, q, T[p]![q]!);
+        const t = tStar[p]!;
+        if (i >= 2) {
+          for (let q = 0; q < m; q++) add(i, j, p, i - 1, j, q, t * alpha[q]!);
+        } else if (j >= 1) {
+          add(i, j, p, 0, j, 0, t);
+        } else {
+          for (let jj = 1; jj <= K; jj++) add(i, j, p, 0, jj, 0, t * place[jj - 1]!);
+        }
+      }
+    }
+  }
+  const pi = levelReduction(diag, up, down, border);
+  // read out
+  const queueLength = new Float64Array(B + 1);
+  let hasToken = 0;
+  let atOne = 0; // P(j = 1)
+  let busyAtOne = 0; // P(i ≥ 1, j = 1)
+  for (let i = 0; i <= B; i++) {
+    for (let j = i === 0 ? 1 : 0; j <= K; j++) {
+      for (let p = 0; p < (i === 0 ? 1 : m); p++) {
+        const [l, x] = L.locate(i, j, p);
+        const v = pi[l]![x]!;
+        queueLength[i]! += v;
+        if (j >= 1) hasToken += v;
+        if (j === 1) {
+          atOne += v;
+          if (i >= 1) busyAtOne += v;
+        }
+      }
+    }
+  }
+  let meanJobs = 0;
+  for (let i = 1; i <= B; i++) meanJobs += i * queueLength[i]!;
+  const idle = queueLength[0]!;
+  return {
+    orientation,
+    queueLength,
+    idle,
+    meanJobs,
+    tokenUseRate: use * atOne,
+    busyArrivalRate: nu * (1 - idle) + use * busyAtOne,
+    hasToken,
+    levels: nLevels,
+    levelSize: Math.max(L.size(0), nLevels > 1 ? L.size(1) : 0),
+  };
+}
+
+/**
+ * Stationary distribution of a level-structured generator with blocks diag[l], up[l]
+ * (l → l+1), down[l] (l → l−1) and an optional border from level 0 to any level, by linear
+ * level reduction: from the top level down, π_l = π_{l−1}·R_l + π_0·W_l with
+ *   N_l = (−(Q_{l,l} + R_{l+1}·Q_{l+1,l}))⁻¹,  R_l = Q_{l−1,l}·N_l,  W_l = (Q_{0,l} + W_{l+1}·Q_{l+1,l})·N_l,
+ * then π_0 from the censored generator Q_{0,0} + (R_1 + W_1)·Q_{1,0}.
+ */
+export function levelReduction(diag: Mat[], up: Mat[], down: Mat[], border: (Mat | undefined)[]): Float64Array[] {
+  const L = diag.length;
+  if (L === 1) return [stationary(diag[0]!)];
+  const R: Mat[] = new Array<Mat>(L);
+  const W: (Mat | undefined)[] = new Array<Mat | undefined>(L);
+  const hasBorder = border.some((b) => b !== undefined);
+  let Rnext: Mat | undefined;
+  let Wnext: Mat | undefined;
+  for (let l = L - 1; l >= 1; l--) {
+    const S = zeros(diag[l]!.rows, diag[l]!.cols);
+    S.a.set(diag[l]!.a);
+    if (Rnext) addInPlace(S, mulSparseRight(Rnext, down[l + 1]!));
+    for (let x = 0; x < S.a.length; x++) S.a[x] = -S.a[x]!;
+    const N = inverse(S);
+    if (l >= 2) {
+      R[l] = mul(up[l - 1]!, N);
+      if (hasBorder) {
+        let Bl = border[l] ?? zeros(diag[0]!.rows, diag[l]!.cols);
+        if (Wnext) {
+          const t = mulSparseRight(Wnext, down[l + 1]!);
+          addInPlace(t, Bl);
+          Bl = t;
+        }
+        W[l] = mul(Bl, N);
+      }
+    } else {
+      // level 1: everything comes from level 0
+      let B1 = up[0]!;
+      if (hasBorder && Wnext) {
+        const t = mulSparseRight(Wnext, down[2]!);
+        addInPlace(t, B1);
+        B1 = t;
+      }
+      R[1] = mul(B1, N);
+    }
+    Rnext = R[l];
+    Wnext = W[l];
+  }
+  const G0 = zeros(diag[0]!.rows, diag[0]!.cols);
+  G0.a.set(diag[0]!.a);
+  addInPlace(G0, mulSparseRight(R[1]!, down[1]!));
+  const pi: Float64Array[] = new Array<Float64Array>(L);
+  pi[0] = stationary(G0);
+  pi[1] = vecMul(pi[0], R[1]!);
+  for (let l = 2; l < L; l++) {
+    const v = vecMul(pi[l - 1]!, R[l]!);
+    const w = W[l];
+    if (w) {
+      const b = vecMul(pi[0], w);
+      for (let x = 0; x < v.length; x++) v[x]! += b[x]!;
+    }
+    pi[l] = v;
+  }
+  let total = 0;
+  for (const v of pi) for (let x = 0; x < v.length; x++) total += v[x]!;
+  for (const v of pi) for (let x = 0; x < v.length; x++) v[x] = v[x]! / total;
+  return pi;
+}

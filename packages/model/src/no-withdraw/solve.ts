@@ -1,0 +1,140 @@
+import type { PhaseType } from '@jiq/shared';
+import { mph1Decay } from '../mg1';
+import { solveServerChain, type ServerChainSolution } from './server-chain';
+import { buildTokenChain, type TokenChain } from './token-model';
+
+/**
+ * JIQ-SQ(d) without withdrawals (Sections 6.3–6.4): the fixed point is the q0 at which the
+ * server chain's idle probability equals 1 − λ (π_0·1 decreases in q0). The paper bisects on
+ * [0, 1]; we bracket the root starting from a guess and then use the Illinois variant of
+ * regula falsi on log q0 — still a bracketing method (the root never leaves the bracket) but
+ * with superlinear convergence, so about a dozen chain solves instead of fifty.
+ */
+export interface NoWithdrawOptions {
+  select: 'fcfs' | 'lcfs';
+  lambda: number;
+  r: number;
+  d: number;
+  ph: PhaseType;
+  /** Starting guess for q0 (e.g. the with-withdrawal q0). */
+  guess?: number;
+  /** Relative tolerance on q0. */
+  relTol?: number;
+  /** Tail mass allowed at the queue truncation B. */
+  tailTol?: number;
+  /** Keep the paper's position chain for FCFS d = 1 (tests). */
+  collapse?: boolean;
+  orientation?: 'jobs' | 'positions';
+}
+
+export interface NoWithdrawSolution {
+  q0: number;
+  chain: ServerChainSolution;
+  tokens: TokenChain;
+  B: number;
+  /** Chain solves used. */
+  evaluations: number;
+  /** Final bracket on q0. */
+  bracket: [number, number];
+}
+
+const MAX_B = 1_000_000;
+
+/** Queue truncation for a given q0: where the M/PH/1 tail at rate λq0 falls below tailTol. */
+export function queueTruncation(ph: PhaseType, nu: number, tailTol: number): number {
+  const eta = mph1Decay(ph, nu);
+  if (!(eta > 0)) return 4;
+  const b = Math.ceil(Math.log(tailTol * (1 - eta)) / Math.log(eta)) + 4;
+  return Math.min(MAX_B, Math.max(4, b));
+}
+
+interface Evaluation {
+  q0: number;
+  f: number;
+  chain: ServerChainSolution;
+  tokens: TokenChain;
+  B: number;
+}
+
+export function solveNoWithdraw(o: NoWithdrawOptions): NoWithdrawSolution {
+  const relTol = o.relTol ?? 1e-12;
+  const tailTol = o.tailTol ?? 1e-16;
+  let evaluations = 0;
+  const evaluate = (q0: number): Evaluation => {
+    evaluations++;
+    const tokens = buildTokenChain(o.select, o.lambda, o.r, o.d, q0, { ...(o.collapse === undefined ? {} : { collapse: o.collapse }) });
+    let B = queueTruncation(o.ph, o.lambda * q0, tailTol);
+    for (;;) {
+      const chain = solveServerChain({ ph: o.ph, nu: o.lambda * q0, tokens, B, ...(o.orientation ? { orientation: o.orientation } : {}) });
+      const top = chain.queueLength[B]!;
+      if (top <= tailTol || B >= MAX_B) return { q0, f: chain.idle - (1 - o.lambda), chain, tokens, B };
+      B = Math.min(MAX_B, 2 * B);
+    }
+  };
+  // bracket: f decreases in q0; f(lo) > 0 > f(hi)
+  const clamp = (q: number): number => Math.min(1 - 1e-12, Math.max(1e-300, q));
+  let a = evaluate(clamp(o.guess ?? 0.5));
+  let lo: Evaluation | undefined;
+  let hi: Evaluation | undefined;
+  if (a.f === 0) return finish(a, [a.q0, a.q0]);
+  if (a.f > 0) lo = a;
+  else hi = a;
+  let step = 1;
+  while (!lo || !hi) {
+    if (!hi) {
+      // q0 too small: move towards 1
+      const next = clamp(a.q0 * 2 ** step >= 1 ? 1 - (1 - a.q0) / 2 ** step : a.q0 * 2 ** step);
+      if (next === a.q0) throw new Error(`no-withdrawal fixed point: cannot bracket q0 above ${a.q0}`);
+      a = evaluate(next);
+      if (a.f > 0) lo = a;
+      else hi = a;
+    } else {
+      const next = clamp(a.q0 / 2 ** step);
+      if (next === a.q0) throw new Error(`no-withdrawal fixed point: cannot bracket q0 below ${a.q0}`);
+      a = evaluate(next);
+      if (a.f > 0) lo = a;
+      else hi = a;
+    }
+    step = Math.min(step * 2, 64);
+    if (a.f === 0) return finish(a, [a.q0, a.q0]);
+  }
+  // Illinois on u = log q0
+  let side = 0;
+  let flo = lo.f;
+  let fhi = hi.f;
+  let best = Math.abs(lo.f) < Math.abs(hi.f) ? lo : hi;
+  for (let it = 0; it < 200; it++) {
+    if (hi.q0 - lo.q0 <= relTol * hi.q0) break;
+    const ulo = Math.log(lo.q0);
+    const uhi = Math.log(hi.q0);
+    let u = uhi - (fhi * (uhi - ulo)) / (fhi - flo);
+    // keep strictly inside; fall back to bisection if the secant stalls at an end
+    if (!(u > ulo && u < uhi)) u = (ulo + uhi) / 2;
+    let q = Math.exp(u);
+    if (!(q > lo.q0 && q < hi.q0)) q = lo.q0 + (hi.q0 - lo.q0) / 2;
+    if (!(q > lo.q0 && q < hi.q0)) break;
+    const c = evaluate(q);
+    if (Math.abs(c.f) < Math.abs(best.f)) best = c;
+    if (c.f === 0) {
+      lo = c;
+      hi = c;
+      break;
+    }
+    if (c.f > 0) {
+      lo = c;
+      flo = c.f;
+      if (side === -1) fhi /= 2;
+      side = -1;
+    } else {
+      hi = c;
+      fhi = c.f;
+      if (side === 1) flo /= 2;
+      side = 1;
+    }
+  }
+  return finish(best, [lo.q0, hi.q0]);
+
+  function finish(e: Evaluation, bracket: [number, number]): NoWithdrawSolution {
+    return { q0: e.q0, chain: e.chain, tokens: e.tokens, B: e.B, evaluations, bracket };
+  }
+}
