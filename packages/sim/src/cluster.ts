@@ -52,10 +52,15 @@ export class Cluster {
   busyArea = 0;
   private busyLast = 0;
 
-  /** levelCount[L]: I-queues holding L tokens; levelArea[L]: its time integral since startLevels. */
-  readonly levelCount: Float64Array;
-  readonly levelArea: Float64Array;
-  private readonly levelLast: Float64Array;
+  // I-queue accounting, integrated since startLevels: tokens held in all I-queues and empty
+  // I-queues (time averages); `foundLength` is the I-queue length the last arrival found.
+  tokens = 0;
+  tokenArea = 0;
+  private tokenLast = 0;
+  emptyQueues = 0;
+  emptyArea = 0;
+  private emptyLast = 0;
+  foundLength = 0;
 
   private readonly kind: Kind;
   private readonly n: number;
@@ -97,10 +102,7 @@ export class Cluster {
     this.oneToken = cfg.tokens === 'one';
     this.tokenAt = new Int32Array(n).fill(-1);
     this.epoch = new Uint32Array(n);
-    this.levelCount = new Float64Array(n + 2);
-    this.levelArea = new Float64Array(n + 2);
-    this.levelLast = new Float64Array(n + 2);
-    this.levelCount[0] = tokens ? m : 0;
+    this.emptyQueues = tokens ? m : 0;
 
     const speeds = cfg.speeds;
     if (cfg.select === 'fastest') {
@@ -150,9 +152,10 @@ export class Cluster {
       case Kind.Jiq: {
         const q = this.queues[dispatcher]!;
         const L = q.length;
+        this.foundLength = L;
         if (L > 0) {
           s = this.select(q);
-          this.levelMove(L, L - 1);
+          this.tokenMove(L, L - 1);
           this.foundEmpty = false;
           this.byToken = true;
           if (this.oneToken) this.tokenAt[s] = -1;
@@ -167,7 +170,7 @@ export class Cluster {
               const hq = this.queues[h]!;
               const Lh = hq.length;
               hq.withdraw(s, this.epoch[s]!);
-              this.levelMove(Lh, Lh - 1);
+              this.tokenMove(Lh, Lh - 1);
               this.tokenAt[s] = -1;
               this.withdrawals++;
             }
@@ -219,7 +222,7 @@ export class Cluster {
     const L = q.length;
     const e = (this.epoch[s]! + 1) >>> 0;
     this.epoch[s] = e;
-    if (q.place(s, e)) this.levelMove(L, L + 1);
+    if (q.place(s, e)) this.tokenMove(L, L + 1);
     if (this.oneToken) this.tokenAt[s] = i;
     this.tokensPlaced++;
   }
@@ -231,38 +234,37 @@ export class Cluster {
     this.busy += delta;
   }
 
-  private levelMove(from: number, to: number): void {
+  /** An I-queue went from `from` to `to` tokens. */
+  private tokenMove(from: number, to: number): void {
     const t = this.now;
-    const c = this.levelCount;
-    const a = this.levelArea;
-    const last = this.levelLast;
-    a[from] = a[from]! + c[from]! * (t - last[from]!);
-    last[from] = t;
-    c[from] = c[from]! - 1;
-    a[to] = a[to]! + c[to]! * (t - last[to]!);
-    last[to] = t;
-    c[to] = c[to]! + 1;
+    this.tokenArea += this.tokens * (t - this.tokenLast);
+    this.tokenLast = t;
+    this.tokens += to - from;
+    if (from === 0 || to === 0) {
+      this.emptyArea += this.emptyQueues * (t - this.emptyLast);
+      this.emptyLast = t;
+      this.emptyQueues += from === 0 ? -1 : 1;
+    }
   }
 
-  /** Starts integrating I-queue lengths and busy servers at time t (end of warm-up). */
+  /** Starts integrating tokens, empty I-queues and busy servers at time t (end of warm-up). */
   startLevels(t: number): void {
-    this.levelArea.fill(0);
-    this.levelLast.fill(t);
+    this.tokenArea = 0;
+    this.tokenLast = t;
+    this.emptyArea = 0;
+    this.emptyLast = t;
     this.busyArea = 0;
     this.busyLast = t;
   }
 
-  /** Brings every level's integral up to time t. */
+  /** Brings the integrals up to time t. */
   endLevels(t: number): void {
     this.busyArea += this.busy * (t - this.busyLast);
     this.busyLast = t;
-    const c = this.levelCount;
-    const a = this.levelArea;
-    const last = this.levelLast;
-    for (let L = 0; L < c.length; L++) {
-      a[L] = a[L]! + c[L]! * (t - last[L]!);
-      last[L] = t;
-    }
+    this.tokenArea += this.tokens * (t - this.tokenLast);
+    this.tokenLast = t;
+    this.emptyArea += this.emptyQueues * (t - this.emptyLast);
+    this.emptyLast = t;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { JobSizeDistribution, Prng } from '@jiq/shared';
+import type { JobSizeDistribution, Sfc32 } from '@jiq/shared';
 import type { Cluster } from './cluster';
 import type { EngineStats } from './engine-markov';
 import { EventHeap } from './event-heap';
@@ -13,7 +13,7 @@ import type { Measurement } from './measurement';
 export function runEvents(
   cluster: Cluster,
   meas: Measurement,
-  rng: Prng,
+  rng: Sfc32,
   jobs: JobSizeDistribution,
   speeds: Float64Array | null,
   arrivalRate: number,
@@ -29,7 +29,7 @@ export function runEvents(
   let withdrawalsAtStart = 0;
   let tokenToBusyAtStart = 0;
   let events = 0;
-  let nextArrival = -Math.log(1 - rng.next()) / arrivalRate;
+  let nextArrival = rng.nextExp() / arrivalRate;
   for (;;) {
     const departure = heap.topKey();
     const t = departure <= nextArrival ? departure : nextArrival;
@@ -52,9 +52,9 @@ export function runEvents(
     const done = (w > t ? w : t) + (speeds ? size / speeds[s]! : size);
     workEnd[s] = done;
     heap.push(done, s);
-    meas.arrival(t, cluster.foundEmpty, cluster.waited, cluster.byToken);
+    meas.arrival(t, cluster.foundEmpty, cluster.waited, cluster.byToken, cluster.foundLength);
     meas.response(t, done - t);
-    nextArrival = t - Math.log(1 - rng.next()) / arrivalRate;
+    nextArrival = t + rng.nextExp() / arrivalRate;
   }
   cluster.now = end;
   if (!measuring) cluster.startLevels(end);

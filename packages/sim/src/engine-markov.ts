@@ -1,4 +1,4 @@
-import type { PhaseType, Prng } from '@jiq/shared';
+import type { PhaseType, Sfc32 } from '@jiq/shared';
 import type { Cluster } from './cluster';
 import { JobFifo } from './job-fifo';
 import type { Measurement } from './measurement';
@@ -18,7 +18,8 @@ export interface EngineStats {
  * uniformly chosen server of the chosen phase (kept in dense per-phase sets, O(1) updates).
  * Each server's FIFO of arrival times gives the response time of a departing job.
  */
-export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: PhaseType, arrivalRate: number, m: number): EngineStats {
+export function runMarkov(cluster: Cluster, meas: Measurement, rng: Sfc32, ph: PhaseType, arrivalRate: number, m: number): EngineStats {
+  if (ph.alpha.length === 1 && ph.alpha[0] === 1) return runMarkovExp(cluster, meas, rng, -ph.T[0]![0]!, arrivalRate, m);
   const n = cluster.len.length;
   const K = ph.alpha.length;
   const mu = Float64Array.from({ length: K }, (_, k) => -ph.T[k]![k]!);
@@ -95,7 +96,7 @@ export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: Ph
     let busyRate = 0;
     for (let k = 0; k < K; k++) busyRate += mu[k]! * count[k]!;
     const rate = arrivalRate + busyRate;
-    t -= Math.log(1 - rng.next()) / rate;
+    t += rng.nextExp() / rate;
     if (t >= end) break;
     if (!measuring && t >= start) {
       measuring = true;
@@ -108,7 +109,7 @@ export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: Ph
     let v = rng.next() * rate;
     if (v < arrivalRate) {
       const s = cluster.route((v * mPerRate) | 0);
-      meas.arrival(t, cluster.foundEmpty, cluster.waited, cluster.byToken);
+      meas.arrival(t, cluster.foundEmpty, cluster.waited, cluster.byToken, cluster.foundLength);
       fifo.push(s, t);
       if (len[s] === 1) startService(s, t);
       continue;
@@ -138,6 +139,58 @@ export function runMarkov(cluster: Cluster, meas: Measurement, rng: Prng, ph: Ph
     const arrival = fifo.shift(s);
     meas.response(arrival, t - arrival);
     if (!cluster.complete(s)) startService(s, t);
+  }
+  cluster.now = end;
+  if (!measuring) cluster.startLevels(end);
+  cluster.endLevels(end);
+  return { events, withdrawalsAtStart, tokenToBusyAtStart };
+}
+
+/**
+ * The same chain for exponential sizes (rate μ), the common case, specialised: one dense set of
+ * busy servers, total rate λn + μ·busy, no phases.
+ */
+function runMarkovExp(cluster: Cluster, meas: Measurement, rng: Sfc32, mu: number, arrivalRate: number, m: number): EngineStats {
+  const n = cluster.len.length;
+  const busySet = new Int32Array(n);
+  let busy = 0;
+  const fifo = new JobFifo(n);
+  const len = cluster.len;
+  const start = meas.start;
+  const end = meas.end;
+  let measuring = start <= 0;
+  if (measuring) cluster.startLevels(0);
+  let withdrawalsAtStart = 0;
+  let tokenToBusyAtStart = 0;
+  const mPerRate = m / arrivalRate;
+  let t = 0;
+  let events = 0;
+  for (;;) {
+    const rate = arrivalRate + mu * busy;
+    t += rng.nextExp() / rate;
+    if (t >= end) break;
+    if (!measuring && t >= start) {
+      measuring = true;
+      cluster.startLevels(start);
+      withdrawalsAtStart = cluster.withdrawals;
+      tokenToBusyAtStart = cluster.tokenToBusy;
+    }
+    cluster.now = t;
+    events++;
+    const v = rng.next() * rate;
+    if (v < arrivalRate) {
+      const s = cluster.route((v * mPerRate) | 0);
+      meas.arrival(t, cluster.foundEmpty, cluster.waited, cluster.byToken, cluster.foundLength);
+      fifo.push(s, t);
+      if (len[s] === 1) busySet[busy++] = s;
+      continue;
+    }
+    let i = ((v - arrivalRate) / mu) | 0;
+    if (i >= busy) i = busy - 1;
+    const s = busySet[i]!;
+    const arrival = fifo.shift(s);
+    meas.response(arrival, t - arrival);
+    if (cluster.complete(s)) busySet[i] = busySet[--busy]!;
   }
   cluster.now = end;
   if (!measuring) cluster.startLevels(end);

@@ -14,6 +14,8 @@ export class Measurement {
   readonly responseSum: Float64Array;
   readonly responseCount: Float64Array;
   readonly histogram = new ResponseHistogram();
+  /** queueSeen[L]: measured arrivals that found L tokens at their dispatcher (PASTA: the time-average distribution). */
+  queueSeen = new Float64Array(64);
   private readonly invBatch: number;
   private readonly last: number;
 
@@ -38,8 +40,10 @@ export class Measurement {
   }
 
   /** A job arrived at time t (ignored during the warm-up). */
-  arrival(t: number, foundEmpty: boolean, waited: boolean, byToken: boolean): void {
+  arrival(t: number, foundEmpty: boolean, waited: boolean, byToken: boolean, foundLength: number): void {
     if (t < this.start) return;
+    if (foundLength >= this.queueSeen.length) this.growSeen(foundLength);
+    this.queueSeen[foundLength]!++;
     const b = this.batch(t);
     this.arrivals[b]!++;
     if (foundEmpty) this.emptyArrivals[b]!++;
@@ -54,5 +58,13 @@ export class Measurement {
     this.responseSum[b]! += r;
     this.responseCount[b]!++;
     this.histogram.add(r);
+  }
+
+  private growSeen(length: number): void {
+    let c = this.queueSeen.length * 2;
+    while (c <= length) c *= 2;
+    const seen = new Float64Array(c);
+    seen.set(this.queueSeen);
+    this.queueSeen = seen;
   }
 }

@@ -43,7 +43,10 @@ export interface SimResult {
   p99: number | null;
   /** Fraction of jobs assigned by a token (null without tokens). */
   byTokenFraction: number | null;
-  /** Time-average tokens per I-queue, and the fraction of I-queues holding k = 0, 1, ... tokens. */
+  /**
+   * Time-average tokens per I-queue; the distribution of tokens per I-queue (fraction holding
+   * k = 0, 1, ... tokens) as seen by arrivals, which by PASTA is the time-average one.
+   */
   meanTokensPerIQueue: number | null;
   tokensPerIQueue: number[] | null;
   /** Time-average fraction of busy servers (λ in the long run, with equal speeds). */
@@ -139,7 +142,9 @@ export function simulate(options: SimOptions): SimResult {
   let withdrawals = 0;
   let busyArea = 0;
   const hist = new ResponseHistogram();
-  const levelArea = new Float64Array(cfg.n + 2);
+  let tokenArea = 0;
+  let emptyArea = 0;
+  let seen = new Float64Array(0);
   for (const { meas, stats, cluster } of reps) {
     arrivals += sum(meas.arrivals);
     empty += sum(meas.emptyArrivals);
@@ -153,7 +158,14 @@ export function simulate(options: SimOptions): SimResult {
     withdrawals += cluster.withdrawals - stats.withdrawalsAtStart;
     busyArea += cluster.busyArea;
     hist.merge(meas.histogram);
-    for (let L = 0; L < levelArea.length; L++) levelArea[L]! += cluster.levelArea[L]!;
+    tokenArea += cluster.tokenArea;
+    emptyArea += cluster.emptyArea;
+    if (meas.queueSeen.length > seen.length) {
+      const grown = new Float64Array(meas.queueSeen.length);
+      grown.set(seen);
+      seen = grown;
+    }
+    meas.queueSeen.forEach((c, L) => (seen[L]! += c));
   }
 
   const tokens = usesTokens(cfg.policy);
@@ -161,12 +173,13 @@ export function simulate(options: SimOptions): SimResult {
   let meanTokens: number | null = null;
   let q0Time: number | null = null;
   if (tokens) {
-    const total = sum(levelArea);
+    const window = (1 - cfg.warmup) * cfg.horizon * cfg.reps;
+    meanTokens = tokenArea / (cfg.m * window);
+    q0Time = emptyArea / (cfg.m * window);
+    const total = sum(seen);
     let top = 0;
-    for (let L = 0; L < levelArea.length; L++) if (levelArea[L]! > 0) top = L;
-    tokensPerIQueue = Array.from(levelArea.subarray(0, top + 1), (a) => a / total);
-    meanTokens = tokensPerIQueue.reduce((s, p, L) => s + p * L, 0);
-    q0Time = orNull(tokensPerIQueue[0] ?? NaN);
+    for (let L = 0; L < seen.length; L++) if (seen[L]! > 0) top = L;
+    tokensPerIQueue = total > 0 ? Array.from(seen.subarray(0, top + 1), (c) => c / total) : null;
   }
 
   const result: SimResult = {
