@@ -133,7 +133,8 @@ function solveNoWithdrawPolicy(v: ValidInput, select: 'fcfs' | 'lcfs'): ModelRes
   res.queueLength = trimDistribution(s.chain.queueLength);
   res.solver = {
     method: s.tokens.collapsed ? 'server-chain (token life exponential, d = 1 FCFS)' : 'server-chain',
-    orientation: s.chain.orientation,
+    chainMethod: s.chain.method,
+    qbdIterations: s.chain.iterations,
     chainSolves: s.evaluations,
     positions: s.tokens.K,
     queueTruncation: s.B,

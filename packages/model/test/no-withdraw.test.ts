@@ -1,6 +1,9 @@
 import { parseJobSpec } from '@jiq/shared';
 import { describe, expect, it } from 'vitest';
 import { solveModel, solveNoWithdraw } from '../src/index';
+import { solveServerChain, type ChainMethod } from '../src/no-withdraw/server-chain';
+import { queueTruncation } from '../src/no-withdraw/solve';
+import { buildTokenChain } from '../src/no-withdraw/token-model';
 
 const ph = (spec: string) => parseJobSpec(spec).phaseType!;
 
@@ -8,7 +11,7 @@ describe('without withdrawals', () => {
   it('FCFS, d = 1: the exponential token life equals the paper position chain', () => {
     for (const [lambda, r, jobs] of [
       [0.9, 2, 'exp'],
-      [0.65, 5, 'hyperexp:3:0.5'],
+      [0.8, 1, 'hyperexp:3:0.5'],
     ] as const) {
       const a = solveNoWithdraw({ select: 'fcfs', lambda, r, d: 1, ph: ph(jobs), guess: 0.5 });
       const b = solveNoWithdraw({ select: 'fcfs', lambda, r, d: 1, ph: ph(jobs), guess: 0.5, collapse: false });
@@ -19,16 +22,25 @@ describe('without withdrawals', () => {
     }
   });
 
-  it('both orientations of the server chain (levels = jobs, levels = token positions) agree', () => {
-    for (const select of ['fcfs', 'lcfs'] as const) {
-      for (const d of [1, 2]) {
-        const o = { select, lambda: 0.7, r: 3, d, ph: ph('hyperexp:4:0.5'), guess: 0.3, collapse: false };
-        const a = solveNoWithdraw({ ...o, orientation: 'jobs' });
-        const b = solveNoWithdraw({ ...o, orientation: 'positions' });
-        expect(a.chain.orientation).toBe('jobs');
-        expect(b.chain.orientation).toBe('positions');
-        expect(a.q0).toBeCloseTo(b.q0, 10);
-        expect(a.chain.meanJobs).toBeCloseTo(b.chain.meanJobs, 10);
+  it('all server-chain methods agree at a given q0 (QBD in jobs, QBD in positions, truncated chains)', () => {
+    for (const [select, d, jobs, q0] of [
+      ['fcfs', 1, 'hyperexp:4:0.5', 0.3],
+      ['fcfs', 2, 'hyperexp:4:0.5', 0.2],
+      ['lcfs', 1, 'exp', 0.3],
+      ['lcfs', 1, 'hyperexp:4:0.5', 0.5],
+      ['lcfs', 3, 'hyperexp:4:0.5', 0.1],
+    ] as const) {
+      const lambda = 0.7;
+      const tokens = buildTokenChain(select, lambda, 3, d, q0, { collapse: false });
+      const B = queueTruncation(ph(jobs), lambda * q0, 1e-16);
+      const methods: ChainMethod[] = ['jobs-qbd', 'jobs-finite', 'positions-finite'];
+      if (select === 'lcfs' && d === 1) methods.push('positions-qbd');
+      const sols = methods.map((method) => solveServerChain({ ph: ph(jobs), nu: lambda * q0, tokens, B, method }));
+      sols.forEach((s, i) => expect(s.method).toBe(methods[i]));
+      for (const s of sols) {
+        expect(s.idle).toBeCloseTo(sols[0]!.idle, 12);
+        expect(s.meanJobs).toBeCloseTo(sols[0]!.meanJobs, 10);
+        expect(s.tokenUseRate).toBeCloseTo(sols[0]!.tokenUseRate, 12);
       }
     }
   });

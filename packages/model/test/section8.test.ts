@@ -16,8 +16,8 @@ describe('Section 8: performance comparison', () => {
 
   it('LCFS ≤ FCFS token selection, by less than 2.5% for d = 1', () => {
     for (const d of [1, 2]) {
-      for (const jobs of ['exp', 'hyperexp:3:0.5', 'hyperexp:10:0.5']) {
-        for (const lambda of [0.2, 0.5, 0.8, 0.95]) {
+      for (const jobs of ['exp', 'hyperexp:10:0.5']) {
+        for (const lambda of [0.3, 0.7, 0.95]) {
           const fcfs = solveModel({ policy: 'fcfs', lambda, r: 10, d, jobs }).meanResponse;
           const lcfs = solveModel({ policy: 'lcfs', lambda, r: 10, d, jobs }).meanResponse;
           expect(lcfs).toBeLessThanOrEqual(fcfs * (1 + 1e-12));

@@ -1,6 +1,7 @@
 import type { PhaseType } from '@jiq/shared';
-import { inverse, mul, stationary, vecMul, zeros, type Mat } from '../linalg';
+import { addScaled, identity, inverse, luFactor, luSolveLeft, mul, stationary, vecMul, zeros, type Mat } from '../linalg';
 import { addInPlace, mulSparseRight } from './blocks';
+import { solveQbd } from './qbd';
 import type { TokenChain } from './token-model';
 
 /**
@@ -16,27 +17,37 @@ import type { TokenChain } from './token-model';
  * The queue is truncated at B jobs (arrivals beyond B are dropped; B is chosen so that the mass
  * there is negligible and checked afterwards).
  *
- * The chain is a level-structured CTMC in either direction: with levels i (the paper's QBD,
+ * The chain is level-structured in either direction: with levels i (the paper's QBD (21),
  * level size (K+1)m) or with levels j (the "flipped" chain of eqs. (22)–(25), level size
- * Bm + 1, where level 0 — no token — feeds every position by token placement). Both are
- * solved exactly by the same block elimination (linear level reduction), and the orientation
- * with the smaller cost (levels × size³) is used. For d = 1 and moderate λ the position range
- * K is large while B is small, so the flipped orientation is the fast one, as the paper notes.
+ * Bm + 1, where level 0 — no token — feeds every position by token placement). Methods:
+ *   - jobs-qbd: the paper's QBD, matrix-geometric in i (no queue truncation), R by
+ *     logarithmic reduction (see qbd.ts);
+ *   - positions-qbd: for LCFS with d = 1 the flipped chain is level-independent too, so it is
+ *     a QBD in j — no truncation of the positions, which is what d = 1 needs;
+ *   - positions-finite / jobs-finite: both directions truncated, solved exactly by linear
+ *     level reduction (the flipped FCFS chain, where placement feeds every level, eq. (23)).
+ * The cheapest applicable method is used (see methodCosts); tests check that they agree.
  */
+export type ChainMethod = 'jobs-qbd' | 'positions-qbd' | 'jobs-finite' | 'positions-finite';
+
 export interface ServerChainInput {
   ph: PhaseType;
   /** λq0: rate of jobs sent at random to this server. */
   nu: number;
   tokens: TokenChain;
-  /** Queue truncation. */
+  /** Queue truncation (used by the methods that truncate the queue). */
   B: number;
-  orientation?: 'jobs' | 'positions';
+  /** Whether the position chain is level-independent (LCFS with d = 1), which allows positions-qbd. */
+  homogeneousPositions?: boolean;
+  method?: ChainMethod;
 }
 
 export interface ServerChainSolution {
-  orientation: 'jobs' | 'positions';
-  /** P(i jobs), i = 0..B. */
+  method: ChainMethod;
+  /** P(i jobs), i = 0, 1, … (up to the truncation, or until the tail is below 1e-14). */
   queueLength: Float64Array;
+  /** Whether the queue was truncated at B (then queueLength[B] must be negligible). */
+  truncated: boolean;
   /** P(idle) = Σ_j π(0, j). */
   idle: number;
   /** Mean number of jobs at the server. */
@@ -47,9 +58,9 @@ export interface ServerChainSolution {
   busyArrivalRate: number;
   /** Probability that the server has a token outstanding. */
   hasToken: number;
-  /** Levels and level size of the orientation used. */
-  levels: number;
+  /** Level size of the method used, and logarithmic-reduction iterations (QBD methods). */
   levelSize: number;
+  iterations: number;
 }
 
 interface Layout {
@@ -74,19 +85,31 @@ function layout(orientation: 'jobs' | 'positions', B: number, K: number, m: numb
   };
 }
 
-/** Relative cost of solving in each orientation (levels × size³; the border of the flipped FCFS chain doubles it). */
-export function orientationCost(B: number, tokens: TokenChain, m: number): { jobs: number; positions: number } {
+/** Rough cost (flops) of each method; the cheapest applicable one is used. */
+export function methodCosts(B: number, tokens: TokenChain, m: number, homogeneousPositions: boolean): Partial<Record<ChainMethod, number>> {
   const K = tokens.K;
   const border = tokens.place.length > 1 ? 2 : 1;
-  return { jobs: (B + 1) * ((K + 1) * m) ** 3, positions: (K + 1) * border * (B * m + 1) ** 3 };
+  const nJobs = (K + 1) * m;
+  const nPos = B * m + 1;
+  const costs: Partial<Record<ChainMethod, number>> = {
+    'jobs-qbd': 60 * nJobs ** 3,
+    'positions-finite': (K + 1) * 4 * border * nPos ** 3,
+  };
+  if (homogeneousPositions) costs['positions-qbd'] = 60 * nPos ** 3;
+  return costs;
 }
 
-export function solveServerChain(input: ServerChainInput): ServerChainSolution {
-  const { ph, nu, tokens, B } = input;
+interface Blocks {
+  L: Layout;
+  diag: Mat[];
+  up: Mat[];
+  down: Mat[];
+  border: (Mat | undefined)[];
+}
+
+function buildBlocks(orientation: 'jobs' | 'positions', ph: PhaseType, nu: number, tokens: TokenChain, B: number): Blocks {
   const m = ph.alpha.length;
   const K = tokens.K;
-  const cost = orientationCost(B, tokens, m);
-  const orientation = input.orientation ?? (cost.jobs <= cost.positions ? 'jobs' : 'positions');
   const L = layout(orientation, B, K, m);
   const nLevels = L.levels;
   // blocks: diag[l], up[l] (l → l+1), down[l] (l → l−1), border[l] (0 → l, l ≥ 2)
@@ -147,8 +170,33 @@ export function solveServerChain(input: ServerChainInput): ServerChainSolution {
       }
     }
   }
+  return { L, diag, up, down, border };
+}
+
+export function solveServerChain(input: ServerChainInput): ServerChainSolution {
+  const m = input.ph.alpha.length;
+  let method = input.method;
+  if (!method) {
+    const costs = methodCosts(input.B, input.tokens, m, input.homogeneousPositions === true);
+    method = (Object.keys(costs) as ChainMethod[]).reduce((a, b) => (costs[b]! < costs[a]! ? b : a));
+  }
+  switch (method) {
+    case 'jobs-qbd':
+      return solveJobsQbd(input);
+    case 'positions-qbd':
+      return solvePositionsQbd(input);
+    default:
+      return solveFinite(input, method === 'jobs-finite' ? 'jobs' : 'positions');
+  }
+}
+
+/** Truncated in both directions, solved by linear level reduction (exact for the truncated chain). */
+function solveFinite(input: ServerChainInput, orientation: 'jobs' | 'positions'): ServerChainSolution {
+  const { ph, nu, tokens, B } = input;
+  const m = ph.alpha.length;
+  const K = tokens.K;
+  const { L, diag, up, down, border } = buildBlocks(orientation, ph, nu, tokens, B);
   const pi = levelReduction(diag, up, down, border);
-  // read out
   const queueLength = new Float64Array(B + 1);
   let hasToken = 0;
   let atOne = 0; // P(j = 1)
@@ -167,19 +215,108 @@ export function solveServerChain(input: ServerChainInput): ServerChainSolution {
       }
     }
   }
+  return summarise(orientation === 'jobs' ? 'jobs-finite' : 'positions-finite', input, queueLength, true, hasToken, atOne, busyAtOne, Math.max(L.size(0), L.size(1)), 0);
+}
+
+/** The paper's QBD (21): levels = jobs (no queue truncation), phases = (token position, service phase). */
+function solveJobsQbd(input: ServerChainInput): ServerChainSolution {
+  const { ph, nu, tokens } = input;
+  const m = ph.alpha.length;
+  const K = tokens.K;
+  const n = (K + 1) * m;
+  // a chain with 3 job levels holds every distinct block: B0, B1, C, A0 (level 1), A1, A−1
+  const { diag, up, down } = buildBlocks('jobs', ph, nu, tokens, 3);
+  const q = solveQbd(diag[0]!, up[0]!, down[1]!, diag[1]!, up[1]!, down[2]!);
+  // S = π1·(I − R)⁻¹ = Σ_{i≥1} π_i
+  const IR = luFactor(addScaled(identity(n), q.R, -1));
+  const S = luSolveLeft(IR, q.pi1);
+  const S2 = luSolveLeft(IR, S);
+  let idle = 0;
+  for (let x = 0; x < K; x++) idle += q.pi0[x]!;
+  let hasToken = idle;
+  for (let x = m; x < n; x++) hasToken += S[x]!;
+  let busyAtOne = 0;
+  for (let p = 0; p < m; p++) busyAtOne += S[m + p]!;
+  const atOne = q.pi0[0]! + busyAtOne;
   let meanJobs = 0;
-  for (let i = 1; i <= B; i++) meanJobs += i * queueLength[i]!;
+  for (let x = 0; x < n; x++) meanJobs += S2[x]!;
+  // queue-length law: P(i) = π1·R^(i−1)·1, until the tail is negligible
+  const ql: number[] = [idle];
+  let v = q.pi1;
+  let rest = 1 - idle;
+  while (rest > 1e-14 && ql.length < 1_000_000) {
+    let s = 0;
+    for (let x = 0; x < n; x++) s += v[x]!;
+    ql.push(s);
+    rest -= s;
+    if (s < 1e-300) break;
+    v = vecMul(v, q.R);
+  }
+  const res = summarise('jobs-qbd', input, Float64Array.from(ql), false, hasToken, atOne, busyAtOne, n, q.iterations);
+  res.meanJobs = meanJobs;
+  return res;
+}
+
+/**
+ * LCFS with d = 1: the position of a token is a birth–death chain with constant rates (pushed
+ * back at λ(1 − q0)r, forward at λr), so the flipped chain (levels = positions, phases = jobs
+ * truncated at B) is itself a level-independent QBD — no truncation of the positions at all.
+ */
+function solvePositionsQbd(input: ServerChainInput): ServerChainSolution {
+  const { ph, nu, tokens, B } = input;
+  const m = ph.alpha.length;
+  const a = tokens.push[0] ?? 0;
+  const homogeneous: TokenChain = {
+    K: 3,
+    use: tokens.use,
+    forward: tokens.forward,
+    push: Float64Array.of(a, a),
+    place: Float64Array.of(1, 0, 0),
+    collapsed: false,
+  };
+  const { diag, up, down } = buildBlocks('positions', ph, nu, homogeneous, B);
+  const q = solveQbd(diag[0]!, up[0]!, down[1]!, diag[2]!, up[2]!, down[2]!);
+  const n = 1 + B * m;
+  // S = Σ_{j≥1} π_j = π1·(I − R)⁻¹
+  const S = luSolveLeft(luFactor(addScaled(identity(n), q.R, -1)), q.pi1);
+  const queueLength = new Float64Array(B + 1);
+  queueLength[0] = S[0]!;
+  let hasToken = 0;
+  for (let x = 0; x < n; x++) hasToken += S[x]!;
+  for (let i = 1; i <= B; i++) {
+    for (let p = 0; p < m; p++) queueLength[i]! += q.pi0[(i - 1) * m + p]! + S[1 + (i - 1) * m + p]!;
+  }
+  let atOne = 0;
+  for (let x = 0; x < n; x++) atOne += q.pi1[x]!;
+  const busyAtOne = atOne - q.pi1[0]!;
+  return summarise('positions-qbd', input, queueLength, true, hasToken, atOne, busyAtOne, n, q.iterations);
+}
+
+function summarise(
+  method: ChainMethod,
+  input: ServerChainInput,
+  queueLength: Float64Array,
+  truncated: boolean,
+  hasToken: number,
+  atOne: number,
+  busyAtOne: number,
+  levelSize: number,
+  iterations: number,
+): ServerChainSolution {
+  let meanJobs = 0;
+  for (let i = 1; i < queueLength.length; i++) meanJobs += i * queueLength[i]!;
   const idle = queueLength[0]!;
   return {
-    orientation,
+    method,
     queueLength,
+    truncated,
     idle,
     meanJobs,
-    tokenUseRate: use * atOne,
-    busyArrivalRate: nu * (1 - idle) + use * busyAtOne,
+    tokenUseRate: input.tokens.use * atOne,
+    busyArrivalRate: input.nu * (1 - idle) + input.tokens.use * busyAtOne,
     hasToken,
-    levels: nLevels,
-    levelSize: Math.max(L.size(0), nLevels > 1 ? L.size(1) : 0),
+    levelSize,
+    iterations,
   };
 }
 

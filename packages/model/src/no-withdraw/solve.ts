@@ -1,6 +1,6 @@
 import type { PhaseType } from '@jiq/shared';
 import { mph1Decay } from '../mg1';
-import { solveServerChain, type ServerChainSolution } from './server-chain';
+import { solveServerChain, type ChainMethod, type ServerChainSolution } from './server-chain';
 import { buildTokenChain, type TokenChain } from './token-model';
 
 /**
@@ -24,7 +24,8 @@ export interface NoWithdrawOptions {
   tailTol?: number;
   /** Keep the paper's position chain for FCFS d = 1 (tests). */
   collapse?: boolean;
-  orientation?: 'jobs' | 'positions';
+  /** Force a server-chain method (tests). */
+  method?: ChainMethod;
 }
 
 export interface NoWithdrawSolution {
@@ -65,9 +66,20 @@ export function solveNoWithdraw(o: NoWithdrawOptions): NoWithdrawSolution {
     const tokens = buildTokenChain(o.select, o.lambda, o.r, o.d, q0, { ...(o.collapse === undefined ? {} : { collapse: o.collapse }) });
     let B = queueTruncation(o.ph, o.lambda * q0, tailTol);
     for (;;) {
-      const chain = solveServerChain({ ph: o.ph, nu: o.lambda * q0, tokens, B, ...(o.orientation ? { orientation: o.orientation } : {}) });
-      const top = chain.queueLength[B]!;
-      if (top <= tailTol || B >= MAX_B) return { q0, f: chain.idle - (1 - o.lambda), chain, tokens, B };
+      const chain = solveServerChain({
+        ph: o.ph,
+        nu: o.lambda * q0,
+        tokens,
+        B,
+        homogeneousPositions: o.select === 'lcfs' && o.d === 1,
+        ...(o.method ? { method: o.method } : {}),
+      });
+      const top = chain.truncated ? chain.queueLength[B]! : 0;
+      // B is chosen for a tail of tailTol; the mass computed at B cannot go below rounding
+      // (~1e-16), so the check only catches a truncation that is clearly too small
+      if (top <= Math.max(tailTol, 1e-13) || B >= MAX_B) {
+        return { q0, f: chain.idle - (1 - o.lambda), chain, tokens, B: chain.truncated ? B : chain.queueLength.length - 1 };
+      }
       B = Math.min(MAX_B, 2 * B);
     }
   };
