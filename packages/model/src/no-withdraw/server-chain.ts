@@ -275,7 +275,7 @@ function solvePositionsQbd(input: ServerChainInput): ServerChainSolution {
     collapsed: false,
   };
   const { diag, up, down } = buildBlocks('positions', ph, nu, homogeneous, B);
-  const q = solveQbd(diag[0]!, up[0]!, down[1]!, diag[2]!, up[2]!, down[2]!);
+  const q = solveQbd(diag[0]!, up[0]!, down[1]!, diag[2]!, up[2]!, down[2]!, a > 0 ? { a, b: tokens.forward } : undefined);
   const n = 1 + B * m;
   // S = Σ_{j≥1} π_j = π1·(I − R)⁻¹
   const S = luSolveLeft(luFactor(addScaled(identity(n), q.R, -1)), q.pi1);
