@@ -46,7 +46,7 @@ export interface SimOptions {
   jobs?: string | JobSizeDistribution;
   /** Server speeds: a list cycled over the servers, or a spec (see parseSpeeds). Default all 1. */
   speeds?: string | readonly number[];
-  /** Length of each replication in time units (mean job size 1). Default 10^7/m (the paper). */
+  /** Length of each replication in time units (mean job size 1). Default 10^7/m (the paper); 10^8/n without tokens. */
   horizon?: number;
   /** Independent replications (default 1: CIs from batch means). */
   reps?: number;
@@ -153,7 +153,8 @@ export function resolveOptions(o: SimOptions): SimConfig {
   if (select === 'fastest' && !usesTokens(policy)) {
     throw new JiqConfigError('select', 'fastest token selection applies to the jiq policies', select);
   }
-  const horizon = o.horizon ?? 1e7 / m;
+  // The paper's 10^7/m for the token policies (about λ·r·10^7 jobs); as if r = 10 for the others.
+  const horizon = o.horizon ?? (usesTokens(policy) ? 1e7 / m : 1e8 / n);
   if (!(typeof horizon === 'number' && Number.isFinite(horizon) && horizon > 0)) {
     throw new JiqConfigError('horizon', 'must be a finite number > 0', horizon);
   }

@@ -87,7 +87,7 @@ export function registerSimCommand(program: Command): void {
     .option('--fallback-d <D>', 'd of the power-of-d fallback of jiq-pod', parsePositiveInt('--fallback-d'), 2)
     .option('--jobs <spec>', `job sizes (mean 1): ${JOB_SPEC_SYNTAX}`, 'exp')
     .option('--speeds <spec>', `server speeds: ${SPEEDS_SYNTAX}`)
-    .option('--horizon <T>', 'length of each replication (default 10^7/m, as the paper)', parseNumber('--horizon'))
+    .option('--horizon <T>', 'length of each replication (default 10^7/m as the paper; 10^8/n without tokens)', parseNumber('--horizon'))
     .option('--reps <K>', 'independent replications (1: CIs from batch means)', parseNumber('--reps'), 1)
     .option('--warmup <F>', 'warm-up fraction of each replication, in [0, 1)', parseNumber('--warmup'), 1 / 3)
     .option('--seed <S>', 'random seed', parseSeed, 1)
