@@ -130,14 +130,14 @@ function solveNoWithdrawPolicy(v: ValidInput, select: 'fcfs' | 'lcfs'): ModelRes
   const meanResponse = s.chain.meanJobs / v.lambda;
   const res = base(v, s.q0, meanResponse, Math.min(1, s.chain.busyArrivalRate / v.lambda));
   res.tokens = tokenSummary(noWithdrawTokenDistribution(v.d, s.q0));
-  res.queueLength = trimDistribution(s.chain.queueLength);
+  res.queueLength = trimDistribution(s.chain.expandQueueLength ? s.chain.expandQueueLength() : s.chain.queueLength);
   res.solver = {
     method: s.tokens.collapsed ? 'server-chain (token life exponential, d = 1 FCFS)' : 'server-chain',
     chainMethod: s.chain.method,
     qbdIterations: s.chain.iterations,
     chainSolves: s.evaluations,
     positions: s.tokens.K,
-    queueTruncation: s.B,
+    queueTruncation: s.chain.truncated ? s.B : 'none (matrix-geometric in the jobs)',
     idle: s.chain.idle,
     tokenUseRate: s.chain.tokenUseRate,
     q0Lower: s.bracket[0],

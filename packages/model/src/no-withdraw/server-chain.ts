@@ -44,8 +44,10 @@ export interface ServerChainInput {
 
 export interface ServerChainSolution {
   method: ChainMethod;
-  /** P(i jobs), i = 0, 1, … (up to the truncation, or until the tail is below 1e-14). */
+  /** P(i jobs), i = 0..B (for jobs-qbd only P(0); see expandQueueLength). */
   queueLength: Float64Array;
+  /** jobs-qbd: the whole law, P(i) until the tail is below 1e-14, computed on demand. */
+  expandQueueLength?: () => Float64Array;
   /** Whether the queue was truncated at B (then queueLength[B] must be negligible). */
   truncated: boolean;
   /** P(idle) = Σ_j π(0, j). */
@@ -240,19 +242,22 @@ function solveJobsQbd(input: ServerChainInput): ServerChainSolution {
   const atOne = q.pi0[0]! + busyAtOne;
   let meanJobs = 0;
   for (let x = 0; x < n; x++) meanJobs += S2[x]!;
-  // queue-length law: P(i) = π1·R^(i−1)·1, until the tail is negligible
-  const ql: number[] = [idle];
-  let v = q.pi1;
-  let rest = 1 - idle;
-  while (rest > 1e-14 && ql.length < 1_000_000) {
-    let s = 0;
-    for (let x = 0; x < n; x++) s += v[x]!;
-    ql.push(s);
-    rest -= s;
-    if (s < 1e-300) break;
-    v = vecMul(v, q.R);
-  }
-  const res = summarise('jobs-qbd', input, Float64Array.from(ql), false, hasToken, atOne, busyAtOne, n, q.iterations);
+  const res = summarise('jobs-qbd', input, Float64Array.of(idle), false, hasToken, atOne, busyAtOne, n, q.iterations);
+  // the queue-length law P(i) = π1·R^(i−1)·1 can take 1e5 terms at high load: expanded on demand
+  res.expandQueueLength = () => {
+    const ql: number[] = [idle];
+    let v = q.pi1;
+    let rest = 1 - idle;
+    while (rest > 1e-14 && ql.length < 1_000_000) {
+      let s = 0;
+      for (let x = 0; x < n; x++) s += v[x]!;
+      ql.push(s);
+      rest -= s;
+      if (s < 1e-300) break;
+      v = vecMul(v, q.R);
+    }
+    return Float64Array.from(ql);
+  };
   res.meanJobs = meanJobs;
   return res;
 }

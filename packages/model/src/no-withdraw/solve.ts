@@ -89,7 +89,7 @@ export function solveNoWithdraw(o: NoWithdrawOptions): NoWithdrawSolution {
       // B is chosen for a tail of tailTol; the mass computed at B cannot go below rounding
       // (~1e-16), so the check only catches a truncation that is clearly too small
       if (top <= Math.max(tail, 1e-13) || B >= MAX_B) {
-        return { q0, f: chain.idle - (1 - o.lambda), chain, tokens, B: chain.truncated ? B : chain.queueLength.length - 1 };
+        return { q0, f: chain.idle - (1 - o.lambda), chain, tokens, B };
       }
       B = Math.min(MAX_B, 2 * B);
     }
@@ -160,6 +160,13 @@ export function solveNoWithdraw(o: NoWithdrawOptions): NoWithdrawSolution {
   /** Secant steps on log q0 with the full truncations, from the loose root and slope. */
   function polish(loose: Evaluation, lo: Evaluation, hi: Evaluation): NoWithdrawSolution {
     precise = true;
+    // when the full truncations equal the loose ones, the loose solve already is the precise one
+    const K = buildTokenChain(o.select, o.lambda, o.r, o.d, loose.q0, {
+      ...(o.collapse === undefined ? {} : { collapse: o.collapse }),
+    }).K;
+    if (K === loose.tokens.K && (!loose.chain.truncated || queueTruncation(o.ph, o.lambda * loose.q0, tailTol) <= loose.B)) {
+      return finish(loose, [lo.q0, hi.q0]);
+    }
     const slope = hi.q0 > lo.q0 ? (hi.f - lo.f) / (Math.log(hi.q0) - Math.log(lo.q0)) : NaN;
     let prev = evaluate(loose.q0);
     if (prev.f === 0 || !(slope < 0)) return finish(prev, [prev.q0, prev.q0]);
