@@ -30,23 +30,29 @@ if (!flag('--tables-only')) {
   const ref = [];
   const markov = [];
   const events = [];
+  const markovCpu = [];
   for (let i = 0; i < 3; i++) {
     const t0 = process.hrtime.bigint();
     const r = referenceJiqRandom({ n: 500, m: 50, lambda: 0.85, horizon, seed: 11 + i });
     ref.push(r.jobs / (Number(process.hrtime.bigint() - t0) / 1e9));
     const opts = { n: 500, r: 10, lambda: 0.85, d: 1, withdraw: true, horizon, seed: 11 + i };
-    markov.push(simulate(opts).jobsPerSecond);
+    const c0 = process.cpuUsage();
+    const res = simulate(opts);
+    const cpu = process.cpuUsage(c0);
+    markov.push(res.jobsPerSecond);
+    markovCpu.push(res.jobsSimulated / ((cpu.user + cpu.system) / 1e6));
     events.push(simulate({ ...opts, engine: 'events' }).jobsPerSecond);
-    log(`  run ${i + 1}: reference ${(ref[i] / 1e6).toFixed(2)}  sim (markov) ${(markov[i] / 1e6).toFixed(2)}  sim (events) ${(events[i] / 1e6).toFixed(2)} M jobs/s`);
+    log(`  run ${i + 1}: reference ${(ref[i] / 1e6).toFixed(2)}  sim (markov) ${(markov[i] / 1e6).toFixed(2)}  sim (events) ${(events[i] / 1e6).toFixed(2)} M jobs/s; sim (markov) per CPU second ${(markovCpu[i] / 1e6).toFixed(2)}`);
   }
   const m = median(markov);
   const summary = {
     referenceJobsPerSecond: median(ref),
     markovJobsPerSecond: m,
+    markovJobsPerCpuSecond: median(markovCpu),
     eventsJobsPerSecond: median(events),
     markovOverReference: m / median(ref),
     eventsOverReference: median(events) / median(ref),
-    runs: { reference: ref, markov, events },
+    runs: { reference: ref, markov, markovCpu, events },
     loadAvgAfter: loadavg(),
   };
   out.throughput = summary;

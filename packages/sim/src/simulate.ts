@@ -59,7 +59,10 @@ export interface SimResult {
   /** Every simulated job, warm-up included. */
   jobsSimulated: number;
   events: number;
-  /** Wall-clock figures, absent with timing: false (then the result is a function of the seed). */
+  /**
+   * Wall-clock figures (simulated jobs and events, warm-up included, per wall second), absent
+   * with timing: false, when the result is a function of the options and the seed only.
+   */
   jobsPerSecond?: number;
   eventsPerSecond?: number;
   wallSeconds?: number;

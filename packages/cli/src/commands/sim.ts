@@ -89,7 +89,9 @@ export function registerSimCommand(program: Command): void {
     .option('--speeds <spec>', `server speeds: ${SPEEDS_SYNTAX}`)
     .option('--horizon <T>', 'length of each replication (default 10^7/m as the paper; 10^8/n without tokens)', parseNumber('--horizon'))
     .option('--reps <K>', 'independent replications (1: CIs from batch means)', parseNumber('--reps'), 1)
-    .option('--warmup <F>', 'warm-up fraction of each replication, in [0, 1)', parseNumber('--warmup'), 1 / 3)
+    .addOption(
+      new Option('--warmup <F>', 'warm-up fraction of each replication, in [0, 1)').argParser(parseNumber('--warmup')).default(1 / 3, '1/3'),
+    )
     .option('--seed <S>', 'random seed', parseSeed, 1)
     .option('--batches <B>', 'batches for batch-means CIs', parsePositiveInt('--batches'), 20)
     .addOption(new Option('--engine <engine>', 'simulation engine').choices(ENGINES).default('auto'))
