@@ -54,6 +54,9 @@ export interface LoadResult {
   raceBusy: number;
   redispatched: number;
   maxLagMs: number;
+  /** Mean delay of a submission behind its scheduled time, and the share more than 2 ms late. */
+  meanLagMs: number;
+  lateShare: number;
   /** Empirical CDF of the measured sojourn times (units of the mean service time): points (x, P(R <= x)). */
   responseCdf?: { x: number; p: number }[];
 }
@@ -85,6 +88,8 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
   let redispatched = 0;
   let waited = 0;
   let maxLag = 0;
+  let lagSum = 0;
+  let late = 0;
 
   const onResult = (measure: boolean) => (r: SubmitResult) => {
     completed++;
@@ -118,6 +123,8 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
       while (next <= now && next < end) {
         const measure = next >= warmEnd;
         submitted++;
+        lagSum += now - next;
+        if (now - next > 2) late++;
         client
           .send(PAYLOAD, { size: o.jobs.sample(sizeRng), measure })
           .then(onResult(measure), onError);
@@ -170,6 +177,8 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
     raceBusy,
     redispatched,
     maxLagMs: maxLag,
+    meanLagMs: submitted > 0 ? lagSum / submitted : 0,
+    lateShare: submitted > 0 ? late / submitted : 0,
     responseCdf: sojourn.count > 0 ? CDF_LEVELS.map((p) => ({ x: norm(sojourn.percentile(p)), p })) : [],
   };
 }

@@ -20,7 +20,7 @@ export function renderClusterResult(r: ClusterResult): string {
     ['tokens per I-queue (time-average)', f(r.tokensPerQueue, 3)],
     ['races: token to busy server / job after withdrawal / stale withdrawals', `${r.raceBusy} / ${r.raceWithdrawn} / ${r.staleWithdrawals}`],
     ['mean service (ms) / client latency (ms) / dispatch overhead (ms)', `${f(r.meanServiceMs, 2)} / ${f(r.meanLatencyMs, 2)} / ${f(r.dispatchOverheadMs, 2)}`],
-    ['max load-generator lag (ms)', f(r.maxLagMs, 1)],
+    ['load-generator lag behind schedule: mean / max (ms), share > 2 ms', `${f(r.meanLagMs, 2)} / ${f(r.maxLagMs, 1)} / ${f(r.lateShare, 4)}`],
   );
   return t.toString();
 }

@@ -64,6 +64,8 @@ export interface ClusterResult {
   dispatchOverheadMs: number;
   tokensPerQueue: number;
   maxLagMs: number;
+  meanLagMs: number;
+  lateShare: number;
   redispatched: number;
   dispatchers: DispatcherSummary[];
   /** Empirical CDF of the measured response times (units of the mean service time): (x, P(R <= x)). */
@@ -217,6 +219,8 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
     dispatchOverheadMs: load.dispatchOverheadMs,
     tokensPerQueue: window > 0 ? sum((s) => s.tokenTimeMs) / window : NaN,
     maxLagMs: load.maxLagMs,
+    meanLagMs: load.meanLagMs,
+    lateShare: load.lateShare,
     redispatched: load.redispatched,
     dispatchers: stats.map((s) => ({
       id: s.dispatcherId,

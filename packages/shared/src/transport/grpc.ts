@@ -198,6 +198,9 @@ export class GrpcConnector implements Connector {
         'grpc.keepalive_permit_without_calls': 1,
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 2_000,
+        // jiq has its own retry semantics (re-dispatch, idempotency keys); grpc-js's per-message
+        // retry buffering costs CPU on every stream message.
+        'grpc.enable_retries': 0,
       }) as DispatcherClientInstance;
       this.clients.set(address, c);
     }
