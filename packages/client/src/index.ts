@@ -3,3 +3,5 @@ export { JiqClient } from './jiq-client';
 export type { JiqClientOptions, SubmitOptions, SubmitResult } from './jiq-client';
 export { runLoad } from './load-generator';
 export type { LoadOptions, LoadProgress, LoadResult } from './load-generator';
+export { ARRIVAL_PROCESSES, arrivalSchedule } from './arrival-schedule';
+export type { ArrivalProcess, ArrivalSchedule } from './arrival-schedule';

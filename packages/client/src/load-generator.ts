@@ -1,4 +1,5 @@
 import { createPrng, ErrorCode, JiqJobError, Samples, type JobSizeDistribution } from '@jiq/shared';
+import { arrivalSchedule, type ArrivalProcess } from './arrival-schedule';
 import type { JiqClient, SubmitResult } from './jiq-client';
 
 export interface LoadOptions {
@@ -9,6 +10,8 @@ export interface LoadOptions {
   warmupMs: number;
   jobs: JobSizeDistribution;
   seed: number;
+  /** "poisson" (default) or "fixed-count": Poisson conditioned on its count (see arrival-schedule.ts). */
+  arrivals?: ArrivalProcess;
   /** After the last submit, wait this long for outstanding replies; the rest count as lost. */
   drainTimeoutMs?: number;
   /** Called about once a second. */
@@ -109,8 +112,9 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
     errors[code] = (errors[code] ?? 0) + 1;
   };
 
+  const schedule = arrivalSchedule(o.arrivals ?? 'poisson', ratePerMs, o.durationMs, rng);
   const t0 = performance.now();
-  let next = t0 - Math.log(1 - rng.next()) / ratePerMs;
+  let next = t0 + schedule.next();
   const end = t0 + o.durationMs;
   const warmEnd = t0 + o.warmupMs;
   let lastProgress = t0;
@@ -128,7 +132,7 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
         client
           .send(PAYLOAD, { size: o.jobs.sample(sizeRng), measure })
           .then(onResult(measure), onError);
-        next += -Math.log(1 - rng.next()) / ratePerMs;
+        next = t0 + schedule.next();
       }
       if (o.onProgress && now - lastProgress >= 1000) {
         lastProgress = now;

@@ -1,3 +1,4 @@
+import { ARRIVAL_PROCESSES } from '@jiq/client';
 import type { Command } from 'commander';
 import { parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
 
@@ -19,6 +20,7 @@ export function addClusterFlags(cmd: Command, defaults: { dispatchers?: number; 
     .option('--duration <sec>', 'load duration in seconds', parseNumber('--duration'), 20)
     .option('--warmup <sec>', 'unmeasured start of the load (default: 15% of --duration, at most 15 s)', parseNumber('--warmup'))
     .option('--seed <s>', 'seed of every random choice', parseNonNegativeInt('--seed'), 1)
+    .option('--arrivals <process>', 'fixed-count: Poisson conditioned on its count (default) | poisson', parseChoice('--arrivals', ARRIVAL_PROCESSES), 'fixed-count')
     .option('--transport <name>', 'grpc | nats', parseChoice('--transport', ['grpc', 'nats'] as const), 'grpc')
     .option('--allow-overload', 'accept --lambda >= 1', false)
     .option('--child-log-level <level>', 'log level of the spawned processes', 'warn');

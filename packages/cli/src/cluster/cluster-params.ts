@@ -1,3 +1,4 @@
+import type { ArrivalProcess } from '@jiq/client';
 import { JiqConfigError, parseJobSpec, type JobSizeDistribution, type ProbeMode } from '@jiq/shared';
 
 /** The flags shared by `jiq cluster`, `jiq load` and `jiq experiment`, validated together. */
@@ -17,6 +18,7 @@ export interface ClusterParams {
   warmupSec: number;
   seed: number;
   transport: string;
+  arrivals: ArrivalProcess;
 }
 
 export interface RawClusterFlags {
@@ -36,6 +38,7 @@ export interface RawClusterFlags {
   seed?: number;
   allowOverload?: boolean;
   transport?: string;
+  arrivals?: ArrivalProcess;
 }
 
 export function validateClusterFlags(f: RawClusterFlags): ClusterParams {
@@ -74,6 +77,7 @@ export function validateClusterFlags(f: RawClusterFlags): ClusterParams {
     warmupSec,
     seed: f.seed ?? 1,
     transport: f.transport ?? 'grpc',
+    arrivals: f.arrivals ?? 'fixed-count',
   };
 }
 

@@ -164,6 +164,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       warmupMs: p.warmupSec * 1000,
       jobs: p.jobs,
       seed: deriveSeed(p.seed, 4),
+      arrivals: p.arrivals,
       onProgress: o.onProgress,
       signal: o.signal,
     });
@@ -192,7 +193,7 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
     params: {
       dispatchers: p.dispatchers, workers: p.workers, slots: p.slots, lambda: p.lambda, d: p.d, withdraw: p.withdraw,
       select: p.select, probe: p.probe, multiToken: p.multiToken, jobs: p.jobs.spec, meanServiceMs: p.meanServiceMs,
-      durationSec: p.durationSec, warmupSec: p.warmupSec, seed: p.seed, transport: p.transport, r: servers / p.dispatchers,
+      durationSec: p.durationSec, warmupSec: p.warmupSec, seed: p.seed, transport: p.transport, arrivals: p.arrivals, r: servers / p.dispatchers,
     },
     q0: arrivals > 0 ? sum((s) => s.emptyArrivals) / arrivals : NaN,
     q0Time: window > 0 ? sum((s) => s.emptyTimeMs) / window : NaN,

@@ -1,3 +1,4 @@
+import { ARRIVAL_PROCESSES, type ArrivalProcess } from '@jiq/client';
 import { createLogger, JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { ensureWritableDir, writeReport } from '../experiment/report';
@@ -26,6 +27,7 @@ interface ExperimentFlags {
   duration: number;
   warmup?: number;
   seed: number;
+  arrivals: ArrivalProcess;
   transport: string;
   childLogLevel: string;
   simHorizon?: number;
@@ -88,6 +90,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--duration <sec>', 'cluster: load duration per point, seconds', parseNumber('--duration'), 20)
     .option('--warmup <sec>', 'cluster: unmeasured start of the load (default 15% of --duration)', parseNumber('--warmup'))
     .option('--seed <s>', 'seed of every random choice (cluster and simulator)', parseNonNegativeInt('--seed'), 1)
+    .option('--arrivals <process>', 'cluster arrivals: fixed-count (Poisson conditioned on its count, default) | poisson', parseChoice('--arrivals', ARRIVAL_PROCESSES), 'fixed-count')
     .option('--transport <name>', 'grpc (nats: not yet in jiq cluster)', parseChoice('--transport', ['grpc', 'nats'] as const), 'grpc')
     .option('--child-log-level <level>', 'log level of the spawned processes', 'warn')
     .option('--sim-horizon <T>', 'simulator horizon per point (default: about 2·10^6 arrivals)', parseNumber('--sim-horizon'))
@@ -104,6 +107,7 @@ export function registerExperimentCommand(program: Command): void {
         durationSec: flags.duration,
         warmupSec: flags.warmup,
         seed: flags.seed,
+        arrivals: flags.arrivals,
         transport: flags.transport,
         childLogLevel: flags.childLogLevel,
         simHorizon: flags.simHorizon,

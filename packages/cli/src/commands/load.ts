@@ -1,13 +1,13 @@
-import { JiqClient, runLoad } from '@jiq/client';
+import { ARRIVAL_PROCESSES, JiqClient, runLoad, type ArrivalProcess } from '@jiq/client';
 import { connectRedis, createLogger, JiqConfigError, JiqUnavailableError, liveMembers, parseJobSpec } from '@jiq/shared';
 import { Option, type Command } from 'commander';
-import { parseAddressList, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
+import { parseAddressList, parseNonNegativeInt, parseNumber, parsePositiveInt, parseChoice } from '../options';
 import { printResult } from '../output';
 import { addScaleOutFlags, createConnector, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 interface LoadFlags extends RawScaleOutFlags {
   dispatchers?: string[]; workers: number; slots: number; lambda: number; jobs: string; meanServiceMs: number;
-  duration: number; warmup?: number; seed: number; waitMs: number; json: boolean;
+  duration: number; warmup?: number; seed: number; waitMs: number; json: boolean; arrivals: ArrivalProcess;
 }
 
 /** Dispatchers from --dispatchers, else the live members in Redis (waiting up to waitMs for one). */
@@ -40,6 +40,7 @@ export function registerLoadCommand(program: Command): void {
     .option('--duration <sec>', 'load duration', parseNumber('--duration'), 20)
     .option('--warmup <sec>', 'unmeasured start (default 15% of --duration)', parseNumber('--warmup'))
     .option('--seed <s>', 'seed', parseNonNegativeInt('--seed'), 1)
+    .option('--arrivals <process>', 'fixed-count: Poisson conditioned on its count (default) | poisson', parseChoice('--arrivals', ARRIVAL_PROCESSES), 'fixed-count')
     .option('--wait-ms <ms>', 'with --redis: wait this long for a first dispatcher', parsePositiveInt('--wait-ms'), 30_000)
     .option('--json', 'print one JSON object', false)
     .action(async (f: LoadFlags) => {
@@ -61,6 +62,7 @@ export function registerLoadCommand(program: Command): void {
           warmupMs: warmup * 1000,
           jobs,
           seed: f.seed,
+          arrivals: f.arrivals,
         });
         printResult({ dispatchers, ...result }, f.json, () =>
           `${result.completed}/${result.submitted} jobs completed, ${result.lost} lost, mean response ${result.meanResponse.toFixed(3)}`);

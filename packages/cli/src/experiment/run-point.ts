@@ -27,6 +27,7 @@ export function clusterParams(p: ExperimentPoint, s: ExperimentSettings): Cluste
     warmup: s.warmupSec,
     seed: s.seed,
     transport: s.transport,
+    arrivals: s.arrivals,
   });
 }
 
@@ -95,6 +96,7 @@ export async function runPoint(p: ExperimentPoint, s: ExperimentSettings, hooks:
       meanServiceMs: s.meanServiceMs,
       durationSec: s.durationSec,
       seed: s.seed,
+      arrivals: s.arrivals,
     },
     cluster,
     sim,

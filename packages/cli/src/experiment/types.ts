@@ -1,3 +1,4 @@
+import type { ArrivalProcess } from '@jiq/client';
 import type { ProbeMode } from '@jiq/shared';
 import type { SimResult } from '@jiq/sim';
 import type { ClusterResult } from '../cluster/run-cluster';
@@ -23,6 +24,8 @@ export interface ExperimentSettings {
   durationSec: number;
   warmupSec?: number;
   seed: number;
+  /** The cluster's arrival process (see @jiq/client arrival-schedule). */
+  arrivals: ArrivalProcess;
   transport: string;
   childLogLevel: string;
   /** Simulator horizon per point (time units, mean job size 1); undefined: ~2·10^6 arrivals. */
@@ -54,6 +57,7 @@ export interface ExperimentRow {
     meanServiceMs: number;
     durationSec: number;
     seed: number;
+    arrivals: ArrivalProcess;
   };
   cluster: ClusterResult;
   sim: SimResult;
