@@ -124,17 +124,7 @@ export class WorkerCore {
     private readonly log: Logger,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.links = addresses.map((address, index) => ({
-      index,
-      removed: false,
-      address,
-      channel: undefined,
-      ready: false,
-      generation: 0,
-      probes: new Map(),
-      nextProbeId: 1,
-      onReady: undefined,
-    }));
+    this.links = addresses.map((address, index) => newLink(address, index));
     this.slots = Array.from({ length: cfg.slots }, (_, index) => ({
       index,
       queue: [],
@@ -163,17 +153,7 @@ export class WorkerCore {
   /** A dispatcher joined (membership): connect to it, retrying with backoff, and use it once ready. */
   addDispatcher(address: string): void {
     if (this.closing || this.closed || this.links.some((l) => l.address === address)) return;
-    const link: Link = {
-      index: this.links.length,
-      removed: false,
-      address,
-      channel: undefined,
-      ready: false,
-      generation: 0,
-      probes: new Map(),
-      nextProbeId: 1,
-      onReady: undefined,
-    };
+    const link = newLink(address, this.links.length);
     this.links.push(link);
     this.connect(link).catch((err: unknown) => {
       this.log.debug({ dispatcher: address, err: (err as Error).message }, 'first connect failed; retrying');
@@ -477,3 +457,7 @@ export class WorkerCore {
 }
 
 const EMPTY = new Uint8Array(0);
+
+function newLink(address: string, index: number): Link {
+  return { index, removed: false, address, channel: undefined, ready: false, generation: 0, probes: new Map(), nextProbeId: 1, onReady: undefined };
+}
