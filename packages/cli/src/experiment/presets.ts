@@ -42,7 +42,9 @@ export function presetPoints(name: string): { points: ExperimentPoint[]; paper: 
           point(10, 0.8, 2, false, 'lcfs', 'distinct', 'exp'),
           point(10, 0.8, 2, false, 'lcfs', 'distinct', 'hyperexp:10:0.5'),
           point(5, 0.65, 1, false, 'fcfs', 'distinct', 'exp'),
-          point(5, 0.65, 1, false, 'fcfs', 'distinct', 'hyperexp:10:0.1'),
+          // Printed as f = 1/10, but its n = ∞ values are those of f = 1/2 (the model gives
+          // 0.3454 / 2.7033 for f = 1/2 and 0.3531 / 2.7732 for f = 1/10; packages/model README).
+          point(5, 0.65, 1, false, 'fcfs', 'distinct', 'hyperexp:10:0.5'),
         ],
         paper: [
           { q0: 0.131, meanResponse: 1.1703 },
