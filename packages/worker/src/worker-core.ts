@@ -440,11 +440,24 @@ export class WorkerCore {
       this.checkIdle();
     });
     this.closed = true;
-    for (const l of this.links) {
-      l.generation++;
-      l.channel?.close();
-      l.channel = undefined;
-    }
+    // Half-close every stream and wait (briefly) for the dispatcher's end, so the leave and the
+    // last results are delivered before the connection is torn down.
+    await Promise.all(
+      this.links.map((l) => {
+        const channel = l.channel;
+        l.generation++;
+        l.channel = undefined;
+        if (!channel) return undefined;
+        return new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2_000);
+          channel.onClose(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+          channel.close();
+        });
+      }),
+    );
     return drained;
   }
 
