@@ -447,7 +447,7 @@ export class WorkerCore {
         const channel = l.channel;
         l.generation++;
         l.channel = undefined;
-        if (!channel) return undefined;
+        if (!channel) return Promise.resolve();
         return new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 2_000);
           channel.onClose(() => {
