@@ -22,7 +22,7 @@ describe('without withdrawals', () => {
     }
   });
 
-  it('all server-chain methods agree at a given q0 (QBD in jobs, QBD in positions, truncated chains)', () => {
+  it('all server-chain methods agree at a given q0 (QBD in jobs, QBD in positions, token cycle, truncated chains)', () => {
     for (const [select, d, jobs, q0] of [
       ['fcfs', 1, 'hyperexp:4:0.5', 0.3],
       ['fcfs', 2, 'hyperexp:4:0.5', 0.2],
@@ -34,7 +34,7 @@ describe('without withdrawals', () => {
       const tokens = buildTokenChain(select, lambda, 3, d, q0, { collapse: false });
       const B = queueTruncation(ph(jobs), lambda * q0, 1e-16);
       const methods: ChainMethod[] = ['jobs-qbd', 'jobs-finite', 'positions-finite'];
-      if (select === 'lcfs' && d === 1) methods.push('positions-qbd');
+      if (select === 'lcfs' && d === 1) methods.push('positions-qbd', 'token-cycle');
       const sols = methods.map((method) => solveServerChain({ ph: ph(jobs), nu: lambda * q0, tokens, B, method }));
       sols.forEach((s, i) => expect(s.method).toBe(methods[i]));
       for (const s of sols) {

@@ -2,6 +2,7 @@ import type { PhaseType } from '@jiq/shared';
 import { addScaled, identity, inverse, luFactor, luSolveLeft, mul, stationary, vecMul, zeros, type Mat } from '../linalg';
 import { addInPlace, mulSparseRight } from './blocks';
 import { solveQbd } from './qbd';
+import { solveTokenCycle, tokenCycleRate, tokenCycleTerms } from './token-cycle';
 import type { TokenChain } from './token-model';
 
 /**
@@ -24,11 +25,13 @@ import type { TokenChain } from './token-model';
  *     logarithmic reduction (see qbd.ts);
  *   - positions-qbd: for LCFS with d = 1 the flipped chain is level-independent too, so it is
  *     a QBD in j — no truncation of the positions, which is what d = 1 needs;
+ *   - token-cycle: the same chain as positions-qbd, by one regeneration cycle of the token
+ *     (token-cycle.ts) — a scalar series and sparse vector products, no dense level matrices;
  *   - positions-finite / jobs-finite: both directions truncated, solved exactly by linear
  *     level reduction (the flipped FCFS chain, where placement feeds every level, eq. (23)).
  * The cheapest applicable method is used (see methodCosts); tests check that they agree.
  */
-export type ChainMethod = 'jobs-qbd' | 'positions-qbd' | 'jobs-finite' | 'positions-finite';
+export type ChainMethod = 'jobs-qbd' | 'positions-qbd' | 'token-cycle' | 'jobs-finite' | 'positions-finite';
 
 export interface ServerChainInput {
   ph: PhaseType;
@@ -60,7 +63,7 @@ export interface ServerChainSolution {
   busyArrivalRate: number;
   /** Probability that the server has a token outstanding. */
   hasToken: number;
-  /** Level size of the method used, and logarithmic-reduction iterations (QBD methods). */
+  /** Level size of the method used, and logarithmic-reduction iterations (QBD methods) or series terms (token-cycle). */
   levelSize: number;
   iterations: number;
 }
@@ -88,7 +91,14 @@ function layout(orientation: 'jobs' | 'positions', B: number, K: number, m: numb
 }
 
 /** Rough cost (flops) of each method; the cheapest applicable one is used. */
-export function methodCosts(B: number, tokens: TokenChain, m: number, homogeneousPositions: boolean): Partial<Record<ChainMethod, number>> {
+export function methodCosts(
+  B: number,
+  tokens: TokenChain,
+  m: number,
+  homogeneousPositions: boolean,
+  ph?: PhaseType,
+  nu?: number,
+): Partial<Record<ChainMethod, number>> {
   const K = tokens.K;
   const border = tokens.place.length > 1 ? 2 : 1;
   const nJobs = (K + 1) * m;
@@ -97,7 +107,16 @@ export function methodCosts(B: number, tokens: TokenChain, m: number, homogeneou
     'jobs-qbd': 60 * nJobs ** 3,
     'positions-finite': (K + 1) * 4 * border * nPos ** 3,
   };
-  if (homogeneousPositions) costs['positions-qbd'] = 60 * nPos ** 3;
+  if (homogeneousPositions) {
+    costs['positions-qbd'] = 60 * nPos ** 3;
+    const a = tokens.push[0] ?? 0;
+    const b = tokens.forward;
+    if (tokens.use === b && b > a && nu !== undefined && ph !== undefined) {
+      // series terms² (the convolution for c_n) + terms·nnz(P) + the busy-period solve
+      const { terms } = tokenCycleTerms(a, b, tokenCycleRate(ph, nu));
+      costs['token-cycle'] = terms * terms + 2 * terms * nPos * (2 * m + 2) + 20 * B * m ** 3;
+    }
+  }
   return costs;
 }
 
@@ -179,7 +198,7 @@ export function solveServerChain(input: ServerChainInput): ServerChainSolution {
   const m = input.ph.alpha.length;
   let method = input.method;
   if (!method) {
-    const costs = methodCosts(input.B, input.tokens, m, input.homogeneousPositions === true);
+    const costs = methodCosts(input.B, input.tokens, m, input.homogeneousPositions === true, input.ph, input.nu);
     method = (Object.keys(costs) as ChainMethod[]).reduce((a, b) => (costs[b]! < costs[a]! ? b : a));
   }
   switch (method) {
@@ -187,6 +206,8 @@ export function solveServerChain(input: ServerChainInput): ServerChainSolution {
       return solveJobsQbd(input);
     case 'positions-qbd':
       return solvePositionsQbd(input);
+    case 'token-cycle':
+      return solveByTokenCycle(input);
     default:
       return solveFinite(input, method === 'jobs-finite' ? 'jobs' : 'positions');
   }
@@ -295,6 +316,23 @@ function solvePositionsQbd(input: ServerChainInput): ServerChainSolution {
   for (let x = 0; x < n; x++) atOne += q.pi1[x]!;
   const busyAtOne = atOne - q.pi1[0]!;
   return summarise('positions-qbd', input, queueLength, true, hasToken, atOne, busyAtOne, n, q.iterations);
+}
+
+/**
+ * LCFS with d = 1, the same chain as positions-qbd, by one regeneration cycle of the token
+ * (see token-cycle.ts): a scalar series, sparse vector products and a block-tridiagonal solve.
+ */
+function solveByTokenCycle(input: ServerChainInput): ServerChainSolution {
+  const { ph, nu, tokens, B } = input;
+  const m = ph.alpha.length;
+  if (tokens.use !== tokens.forward) throw new Error('token-cycle: needs use rate = forward rate (LCFS, d = 1)');
+  const a = tokens.push[0] ?? 0;
+  for (const p of tokens.push) if (p !== a) throw new Error('token-cycle: needs a constant push-back rate (LCFS, d = 1)');
+  const c = solveTokenCycle(ph, nu, a, tokens.forward, B);
+  // P(position 1) = (use rate)/b; P(position 1, busy) = P(busy at use)·(use rate)/b
+  const atOne = c.cycleRate / tokens.use;
+  const busyAtOne = c.busyAtUse * atOne;
+  return summarise('token-cycle', input, c.queueLength, true, c.hasToken, atOne, busyAtOne, 1 + B * m, c.terms);
 }
 
 function summarise(
