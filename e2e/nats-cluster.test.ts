@@ -1,9 +1,10 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
-import { JiqClient, type SubmitResult } from '@jiq/client';
-import { connectRedis, createLogger, createPrng, liveMembers, NatsConnector, sampleExp, type DispatcherStats } from '@jiq/shared';
+import { JiqClient } from '@jiq/client';
+import { connectRedis, createLogger, liveMembers, NatsConnector, type DispatcherStats } from '@jiq/shared';
 import { connect as natsConnect } from 'nats';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runJiq } from './helpers/jiq-processes';
+import { expectExactlyOnce, expectOneTokenPerServerAtRest, sampleMaxTotalTokens, submitMany } from './helpers/load-invariants';
 import { freePort } from './helpers/ports';
 import { requireService, type ServiceHandle } from './helpers/services';
 
@@ -56,35 +57,6 @@ class NatsCluster {
   }
 }
 
-async function submitMany(client: JiqClient, count: number, ratePerSecond: number, idPrefix = 'job'): Promise<{ replies: Map<string, number>; results: SubmitResult[]; errors: unknown[] }> {
-  const rng = createPrng(11);
-  const replies = new Map<string, number>();
-  const results: SubmitResult[] = [];
-  const errors: unknown[] = [];
-  const pending: Promise<void>[] = [];
-  let due = performance.now();
-  for (let i = 0; i < count; i++) {
-    due += sampleExp(rng, ratePerSecond / 1000);
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const id = `${idPrefix}-${i}`;
-    pending.push(
-      client.submit('x', { id, size: sampleExp(rng) }).then(
-        (r) => {
-          replies.set(r.jobId, (replies.get(r.jobId) ?? 0) + 1);
-          results.push(r);
-        },
-        (e: unknown) => {
-          replies.set(id, (replies.get(id) ?? 0) + 1);
-          errors.push(e);
-        },
-      ),
-    );
-  }
-  await Promise.all(pending);
-  return { replies, results, errors };
-}
-
 describe('NATS transport + Redis membership on real processes and servers', () => {
   let natsService: ServiceHandle | null = null;
   let redisService: ServiceHandle | null = null;
@@ -121,32 +93,14 @@ describe('NATS transport + Redis membership on real processes and servers', () =
     await cluster.waitFor((s) => s.every((x) => x.workers === WORKERS));
     const client = new JiqClient({ dispatchers: cluster.addresses, connector: cluster.connector, logger: quiet, seed: 3 });
     await client.connect();
-    let maxTotalTokens = 0;
-    const sampler = setInterval(() => {
-      void cluster!.stats().then((s) => {
-        maxTotalTokens = Math.max(maxTotalTokens, s.reduce((a, x) => a + x.queueLength, 0));
-      }, () => undefined);
-    }, 20);
-    const { replies, results, errors } = await submitMany(client, JOBS, (0.7 * WORKERS * 1000) / 10);
-    clearInterval(sampler);
+    const sampler = sampleMaxTotalTokens(() => cluster!.stats());
+    const outcome = await submitMany(client, JOBS, (0.7 * WORKERS * 1000) / 10, { seed: 11 });
+    const maxTotalTokens = sampler.stop();
     await client.close();
-    expect(errors).toEqual([]);
-    expect(replies.size).toBe(JOBS);
-    expect([...replies.values()].every((n) => n === 1)).toBe(true);
-    expect(results.every((r) => r.info.attempts === 1)).toBe(true);
-    const byToken = results.filter((r) => r.info.byToken).length;
-    expect(byToken).toBeGreaterThan(0);
-    expect(byToken).toBeLessThan(JOBS);
+    expectExactlyOnce(outcome, JOBS);
     const s = await cluster.waitFor((x) => x.reduce((a, y) => a + y.queueLength + y.inFlight, 0) === WORKERS, 10_000, true);
-    expect(s.reduce((a, x) => a + x.completed, 0)).toBe(JOBS);
-    const holders = new Map<string, number>();
-    for (const x of s) for (const t of x.tokens) holders.set(`${t.workerId}/${t.slot}`, (holders.get(`${t.workerId}/${t.slot}`) ?? 0) + 1);
-    expect([...holders.keys()].sort()).toEqual(Array.from({ length: WORKERS }, (_, i) => `w${i}/0`).sort());
-    expect([...holders.values()].every((n) => n === 1)).toBe(true);
+    expectOneTokenPerServerAtRest(s, WORKERS, JOBS, mode === 'withdraw');
     expect(maxTotalTokens).toBeLessThanOrEqual(WORKERS);
-    const withdrawn = s.reduce((a, x) => a + x.tokensWithdrawn, 0);
-    if (mode === 'withdraw') expect(withdrawn).toBeGreaterThan(0);
-    else expect(withdrawn).toBe(0);
   });
 
   it('kill -9 of a worker: gone from Redis within TTL + 1 s, never assigned afterwards; a new worker receives jobs', async () => {
@@ -163,7 +117,7 @@ describe('NATS transport + Redis membership on real processes and servers', () =
       expect((await liveMembers(r, cluster.prefix, 'dispatcher')).sort()).toEqual(['d0', 'd1']);
       const client = new JiqClient({ dispatchers: cluster.addresses, connector: cluster.connector, logger: quiet, seed: 5 });
       await client.connect();
-      const before = submitMany(client, 400, 200, 'before'); // ~2 s of load at λ = 0.5
+      const before = submitMany(client, 400, 200, { seed: 11, idPrefix: 'before' }); // ~2 s of load at λ = 0.5
       await new Promise((res) => setTimeout(res, 500));
       cluster.workers[0]!.child.kill('SIGKILL');
       const killedAt = Date.now();
@@ -177,12 +131,12 @@ describe('NATS transport + Redis membership on real processes and servers', () =
       expect(first.errors).toEqual([]);
       expect(first.replies.size).toBe(400);
       await cluster.waitFor((s) => s.every((x) => x.workers === 3), 5_000);
-      const after = await submitMany(client, 200, 200, 'after');
+      const after = await submitMany(client, 200, 200, { seed: 11, idPrefix: 'after' });
       expect(after.errors).toEqual([]);
       expect(after.results.some((x) => x.info.workerId === 'w0')).toBe(false);
       await cluster.addWorker(['--mean-service-ms', '10']); // w4
       await cluster.waitFor((s) => s.every((x) => x.workers === 4));
-      const joined = await submitMany(client, 300, 300, 'joined');
+      const joined = await submitMany(client, 300, 300, { seed: 11, idPrefix: 'joined' });
       expect(joined.errors).toEqual([]);
       expect(joined.results.some((x) => x.info.workerId === 'w4')).toBe(true);
       await client.close();
