@@ -1,9 +1,9 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { localEnv, readCompose, startOrder, type ComposeService } from './helpers/compose-local';
 import { runJiq } from './helpers/jiq-processes';
-import { requireService, type ServiceHandle } from './helpers/services';
+import { useNatsAndRedis } from './helpers/nats-and-redis';
 
 const COMPOSE = join(__dirname, '..', 'compose.yaml');
 /** Replicas are honoured, capped to keep the run CI-sized. */
@@ -35,29 +35,18 @@ describe('compose.yaml', () => {
   });
 
   describe('run as local processes (no Docker)', () => {
-    let natsService: ServiceHandle | null = null;
-    let redisService: ServiceHandle | null = null;
-    let nats!: ServiceHandle;
-    let redis!: ServiceHandle;
+    const infra = useNatsAndRedis();
     const children: JiqChild[] = [];
-    beforeAll(async () => {
-      [natsService, redisService] = await Promise.all([requireService('nats'), requireService('redis')]);
-      if (natsService && redisService) [nats, redis] = [natsService, redisService];
-    });
-    beforeEach((ctx) => {
-      if (!natsService || !redisService) ctx.skip();
-    });
     afterAll(async () => {
       // Workers before dispatchers (as compose stops dependants first).
       for (const c of children.reverse()) await c.stop(5_000);
-      await Promise.all([natsService?.stop(), redisService?.stop()]);
     });
 
     it('starts every service, runs the load profile, and every job completes', async () => {
-      const replaced = { nats: nats.url, redis: redis.url };
+      const replaced = { nats: infra.nats.url, redis: infra.redis.url };
       const names = services.map((s) => s.name);
       // With shared servers from NATS_URL / REDIS_URL, keep this run's subjects and keys apart.
-      const isolate = nats.source === 'env' || redis.source === 'env' ? { JIQ_CLUSTER: `compose${process.pid}` } : {};
+      const isolate = infra.nats.source === 'env' || infra.redis.source === 'env' ? { JIQ_CLUSTER: `compose${process.pid}` } : {};
       const logs: string[] = [];
       const onStderr = (line: string): void => {
         logs.push(line);

@@ -2,11 +2,11 @@ import { spawnJiq, type JiqChild } from '@jiq/cli';
 import { JiqClient } from '@jiq/client';
 import { connectRedis, createLogger, liveMembers, NatsConnector, type DispatcherStats } from '@jiq/shared';
 import { connect as natsConnect } from 'nats';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runJiq } from './helpers/jiq-processes';
 import { expectExactlyOnce, expectOneTokenPerServerAtRest, sampleMaxTotalTokens, submitMany } from './helpers/load-invariants';
 import { freePort } from './helpers/ports';
-import { requireService, type ServiceHandle } from './helpers/services';
+import { useNatsAndRedis } from './helpers/nats-and-redis';
 
 const quiet = createLogger('test', 'silent');
 let prefixSeq = 0;
@@ -58,22 +58,8 @@ class NatsCluster {
 }
 
 describe('NATS transport + Redis membership on real processes and servers', () => {
-  let natsService: ServiceHandle | null = null;
-  let redisService: ServiceHandle | null = null;
-  // Set when both servers are up (every test is skipped otherwise).
-  let nats!: ServiceHandle;
-  let redis!: ServiceHandle;
+  const services = useNatsAndRedis();
   let cluster: NatsCluster | undefined;
-  beforeAll(async () => {
-    [natsService, redisService] = await Promise.all([requireService('nats'), requireService('redis')]);
-    if (natsService && redisService) [nats, redis] = [natsService, redisService];
-  });
-  beforeEach((ctx) => {
-    if (!natsService || !redisService) ctx.skip();
-  });
-  afterAll(async () => {
-    await Promise.all([natsService?.stop(), redisService?.stop()]);
-  });
   afterEach(async () => {
     await cluster?.stop();
     cluster = undefined;
@@ -85,7 +71,7 @@ describe('NATS transport + Redis membership on real processes and servers', () =
   ])('exactly one reply per submit, nothing lost or run twice, token invariants hold (%s)', async (mode, workerArgs) => {
     const WORKERS = 6;
     const JOBS = 1_000;
-    cluster = new NatsCluster(nats.url, redis.url);
+    cluster = new NatsCluster(services.nats.url, services.redis.url);
     await cluster.start();
     await cluster.addDispatcher();
     await cluster.addDispatcher();
@@ -105,13 +91,13 @@ describe('NATS transport + Redis membership on real processes and servers', () =
 
   it('kill -9 of a worker: gone from Redis within TTL + 1 s, never assigned afterwards; a new worker receives jobs', async () => {
     const ttl = 1500;
-    cluster = new NatsCluster(nats.url, redis.url, ttl);
+    cluster = new NatsCluster(services.nats.url, services.redis.url, ttl);
     await cluster.start();
     await cluster.addDispatcher();
     await cluster.addDispatcher();
     for (let i = 0; i < 4; i++) await cluster.addWorker(['--mean-service-ms', '10']);
     await cluster.waitFor((s) => s.every((x) => x.workers === 4));
-    const r = await connectRedis(redis.url);
+    const r = await connectRedis(services.redis.url);
     try {
       expect((await liveMembers(r, cluster.prefix, 'worker')).sort()).toEqual(['w0', 'w1', 'w2', 'w3']);
       expect((await liveMembers(r, cluster.prefix, 'dispatcher')).sort()).toEqual(['d0', 'd1']);
@@ -146,12 +132,12 @@ describe('NATS transport + Redis membership on real processes and servers', () =
   });
 
   it('garbage bytes and wrong message types on jiq subjects are dropped; the cluster keeps serving', async () => {
-    cluster = new NatsCluster(nats.url, redis.url);
+    cluster = new NatsCluster(services.nats.url, services.redis.url);
     await cluster.start();
     await cluster.addDispatcher();
     await cluster.addWorker(['--mean-service-ms', '2']);
     const [before] = await cluster.waitFor((s) => s.every((x) => x.workers === 1));
-    const nc = await natsConnect({ servers: nats.url });
+    const nc = await natsConnect({ servers: services.nats.url });
     const p = cluster.prefix;
     const garbage = new Uint8Array([0xff, 0xff, 0xff, 0x0f, 0x12, 0x99, 0x01]);
     for (const subject of [`${p}.d.d0.w.s1.open`, `${p}.d.d0.w.s1.m`, `${p}.d.d0.c.s2.m`, `${p}.d.d0.stats`, `${p}.d.d0.x`, `${p}.d.d0.w.s3.zz`, `${p}.d.d0.c.s1.m`]) {

@@ -1,43 +1,30 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
 import { connectRedis, listRuns, loadRun, NatsConnector, type ClusterMetricsSummary, type DispatcherStats } from '@jiq/shared';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runJiq } from './helpers/jiq-processes';
-import { requireService, type ServiceHandle } from './helpers/services';
+import { useNatsAndRedis } from './helpers/nats-and-redis';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type StatsJson = ClusterMetricsSummary & { cluster: string; runs?: string[] };
 
 describe('Redis metrics: every process publishes, jiq stats aggregates, jiq cluster stores its run', () => {
-  let natsService: ServiceHandle | null = null;
-  let redisService: ServiceHandle | null = null;
-  let nats!: ServiceHandle;
-  let redis!: ServiceHandle;
+  const services = useNatsAndRedis();
   const children: JiqChild[] = [];
-  beforeAll(async () => {
-    [natsService, redisService] = await Promise.all([requireService('nats'), requireService('redis')]);
-    if (natsService && redisService) [nats, redis] = [natsService, redisService];
-  });
-  beforeEach((ctx) => {
-    if (!natsService || !redisService) ctx.skip();
-  });
   afterEach(async () => {
     const list = children.splice(0);
     await Promise.all(list.filter((c) => c.ready.role === 'worker').map((c) => c.stop(5_000)));
     await Promise.all(list.filter((c) => c.ready.role === 'dispatcher').map((c) => c.stop(5_000)));
   });
-  afterAll(async () => {
-    await Promise.all([natsService?.stop(), redisService?.stop()]);
-  });
 
   it('jiq stats --json agrees with the dispatchers\' own Stats and the load\'s measurements', async () => {
     const prefix = `m${process.pid}`;
     const WORKERS = 3;
-    const common = ['--transport', 'nats', '--nats', nats.url, '--redis', redis.url, '--cluster', prefix, '--metrics-interval-ms', '200', '--log-level', 'warn'];
+    const common = ['--transport', 'nats', '--nats', services.nats.url, '--redis', services.redis.url, '--cluster', prefix, '--metrics-interval-ms', '200', '--log-level', 'warn'];
     for (const id of ['d0', 'd1']) children.push(await spawnJiq(['dispatcher', '--id', id, ...common], { timeoutMs: 20_000 }));
     children.push(...(await Promise.all(Array.from({ length: WORKERS }, (_, i) =>
       spawnJiq(['worker', '--id', `w${i}`, '--d', '2', '--mean-service-ms', '10', ...common], { timeoutMs: 20_000 })))));
-    const connector = await NatsConnector.connect({ url: nats.url, prefix });
+    const connector = await NatsConnector.connect({ url: services.nats.url, prefix });
     try {
       const stats = (): Promise<DispatcherStats[]> => Promise.all(['d0', 'd1'].map((a) => connector.stats(a, {}, 5_000)));
       for (let t = Date.now(); (await stats()).some((s) => s.workers !== WORKERS); ) {
@@ -59,7 +46,7 @@ describe('Redis metrics: every process publishes, jiq stats aggregates, jiq clus
       // Published every 200 ms: wait for a publication that has seen the whole load.
       let published: StatsJson | undefined;
       for (let t = Date.now(); ; ) {
-        const run = await runJiq(['stats', '--redis', redis.url, '--cluster', prefix, '--json'], 15_000);
+        const run = await runJiq(['stats', '--redis', services.redis.url, '--cluster', prefix, '--json'], 15_000);
         expect(run.code, run.stderr).toBe(0);
         published = JSON.parse(run.stdout) as StatsJson;
         const sum = (k: 'arrivals' | 'tokensPlaced') => own.reduce((a, s) => a + s[k], 0);
@@ -92,12 +79,12 @@ describe('Redis metrics: every process publishes, jiq stats aggregates, jiq clus
   it('jiq cluster --redis stores its result under a run id; jiq stats --runs lists it', async () => {
     const prefix = `r${process.pid}`;
     const run = await runJiq(['cluster', '--dispatchers', '2', '--workers', '3', '--lambda', '0.5', '--mean-service-ms', '10',
-      '--duration', '3', '--redis', redis.url, '--cluster', prefix, '--json'], 90_000);
+      '--duration', '3', '--redis', services.redis.url, '--cluster', prefix, '--json'], 90_000);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { runId: string; q0: number; jobs: number; lost: number };
     expect(result.runId).toMatch(/^\d{8}-\d{6}-[a-z0-9]+$/);
     expect(result.lost).toBe(0);
-    const r = await connectRedis(redis.url);
+    const r = await connectRedis(services.redis.url);
     try {
       expect(await listRuns(r, prefix)).toEqual([result.runId]);
       const stored = await loadRun(r, prefix, result.runId);
@@ -107,7 +94,7 @@ describe('Redis metrics: every process publishes, jiq stats aggregates, jiq clus
     } finally {
       r.disconnect();
     }
-    const listed = await runJiq(['stats', '--redis', redis.url, '--cluster', prefix, '--runs', '--json'], 15_000);
+    const listed = await runJiq(['stats', '--redis', services.redis.url, '--cluster', prefix, '--runs', '--json'], 15_000);
     expect(listed.code, listed.stderr).toBe(0);
     expect((JSON.parse(listed.stdout) as StatsJson).runs).toEqual([result.runId]);
   });
