@@ -7,7 +7,7 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'packages/shared/src/gen/**', 'reports/**', 'scripts/**/*.mjs'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'packages/shared/src/gen/**', 'packages/core/src/gen/**', 'reports/**', 'scripts/**/*.mjs'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -47,6 +47,22 @@ export default tseslint.config(
               group: ['../../*/src/*', '../../packages/*', '**/packages/*/src/*', '**/packages/*/dist/*'],
               message: 'Import another package through @jiq/<name>, not by path.',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The policy core is pure: the simulator and the model load it without Node I/O, gRPC, NATS,
+    // Redis or pino. I/O lives at the edges (@jiq/shared and the process packages).
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'net', 'http', 'http2', 'os', 'path', 'child_process', 'crypto'], message: 'The core does no I/O: take what you need as a parameter.' },
+            { group: ['@grpc/*', 'nats', 'ioredis', 'pino', 'pino-*', 'protobufjs', 'protobufjs/*', '@jiq/*'], message: 'The core depends on nothing: no transports, Redis, logging or other jiq packages.' },
           ],
         },
       ],

@@ -1,5 +1,6 @@
 import { JiqClient } from '@jiq/client';
-import { createLogger, ErrorCode, GrpcConnector, type SubmitReply } from '@jiq/shared';
+import { ErrorCode } from '@jiq/core';
+import { createLogger, GrpcConnector, type SubmitReply } from '@jiq/shared';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

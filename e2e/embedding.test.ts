@@ -1,6 +1,7 @@
 import { JiqClient } from '@jiq/client';
 import { startDispatcher, type DispatcherHandle } from '@jiq/dispatcher';
-import { createLogger, ErrorCode, JiqJobError } from '@jiq/shared';
+import { ErrorCode, JiqJobError } from '@jiq/core';
+import { createLogger } from '@jiq/shared';
 import { startWorker, type WorkerHandle } from '@jiq/worker';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

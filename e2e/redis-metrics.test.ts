@@ -1,5 +1,12 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
-import { connectRedis, listRuns, loadRun, NatsConnector, type ClusterMetricsSummary, type DispatcherStats } from '@jiq/shared';
+import {
+  connectRedis,
+  listRuns,
+  loadRun,
+  NatsConnector,
+  type ClusterMetricsSummary,
+  type DispatcherStats,
+} from '@jiq/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJiq } from './helpers/jiq-processes';
 import { useNatsAndRedis } from './helpers/nats-and-redis';

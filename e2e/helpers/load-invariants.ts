@@ -1,5 +1,6 @@
 import type { JiqClient, SubmitResult } from '@jiq/client';
-import { createPrng, sampleExp, type DispatcherStats } from '@jiq/shared';
+import { createPrng, sampleExp } from '@jiq/core';
+import { type DispatcherStats } from '@jiq/shared';
 import { expect } from 'vitest';
 
 export interface SubmitOutcome {

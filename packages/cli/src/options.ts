@@ -1,4 +1,4 @@
-import { JiqConfigError } from '@jiq/shared';
+import { JiqConfigError } from '@jiq/core';
 
 // Parsers for commander options: each names its flag and the rule in the error.
 

@@ -1,4 +1,4 @@
-import { JiqConfigError, JiqError } from '@jiq/shared';
+import { JiqConfigError, JiqError } from '@jiq/core';
 
 /** Prints a command's result: exactly one JSON object on stdout under --json, else text. */
 export function printResult(result: object, json: boolean, text: () => string): void {

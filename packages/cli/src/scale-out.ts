@@ -1,7 +1,7 @@
+import { JiqConfigError } from '@jiq/core';
 import {
   DEFAULT_CLUSTER_PREFIX,
   GrpcConnector,
-  JiqConfigError,
   NatsConnector,
   startNatsDispatcherServer,
   validateClusterPrefix,

@@ -1,4 +1,4 @@
-import type { Prng } from '@jiq/shared';
+import type { Prng } from '@jiq/core';
 
 /** Arrival instants of an open-loop load, as offsets (ms) from its start; Infinity when done. */
 export interface ArrivalSchedule {

@@ -1,17 +1,19 @@
 import {
-  createLogger,
   createPrng,
   ErrorCode,
-  ExponentialBackoff,
-  GrpcConnector,
   JiqConfigError,
   JiqJobError,
   JiqUnavailableError,
+  type Prng,
+} from '@jiq/core';
+import {
+  createLogger,
+  ExponentialBackoff,
+  GrpcConnector,
   type BackoffPolicy,
   type Connector,
   type DispatchInfo,
   type Logger,
-  type Prng,
   type SubmitChannel,
   type SubmitReply,
 } from '@jiq/shared';

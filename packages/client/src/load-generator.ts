@@ -1,4 +1,4 @@
-import { createPrng, ErrorCode, JiqJobError, Samples, type JobSizeDistribution } from '@jiq/shared';
+import { createPrng, ErrorCode, JiqJobError, Samples, type JobSizeDistribution } from '@jiq/core';
 import { arrivalSchedule, type ArrivalProcess } from './arrival-schedule';
 import type { JiqClient, SubmitResult } from './jiq-client';
 

@@ -1,4 +1,4 @@
-import { createPrng } from '@jiq/shared';
+import { createPrng } from '@jiq/core';
 import { describe, expect, it } from 'vitest';
 import { arrivalSchedule } from '../src/index';
 

@@ -1,4 +1,5 @@
-import { fallbacks, JiqConfigError, tokenSelections, type DispatcherHandlers, type DispatcherServer, type Logger } from '@jiq/shared';
+import { fallbacks, JiqConfigError, tokenSelections } from '@jiq/core';
+import { type DispatcherHandlers, type DispatcherServer, type Logger } from '@jiq/shared';
 
 /** Starts serving a dispatcher over some transport (gRPC by default; NATS plugs in here). */
 export type DispatcherTransportFactory = (

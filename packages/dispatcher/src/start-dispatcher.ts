@@ -1,4 +1,10 @@
-import { createLogger, createPrng, fallbacks, startGrpcDispatcherServer, tokenSelections, type DispatcherStats, type MessageInit } from '@jiq/shared';
+import { createPrng, fallbacks, tokenSelections } from '@jiq/core';
+import {
+  createLogger,
+  startGrpcDispatcherServer,
+  type DispatcherStats,
+  type MessageInit,
+} from '@jiq/shared';
 import { DispatcherCore } from './dispatcher-core';
 import { joinMembership, type DispatcherMembership } from './membership';
 import { resolveDispatcherOptions, type DispatcherOptions, type DispatcherTransportFactory } from './options';

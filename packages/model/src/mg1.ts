@@ -1,4 +1,4 @@
-import type { PhaseType } from '@jiq/shared';
+import type { PhaseType } from '@jiq/core';
 import { inverse, scale, spectralRadiusNonneg, vecMul, zeros, type Mat } from './linalg';
 
 /** Pollaczek–Khinchin mean response time of an M/G/1 queue with mean-1 jobs at load rho. */

@@ -1,4 +1,5 @@
-import { JiqConfigError, parseJobSpec, type JobSizeDistribution, type PhaseType } from '@jiq/shared';
+import { readFileSync } from 'node:fs';
+import { JiqConfigError, parseJobSpec, type JobSizeDistribution, type PhaseType } from '@jiq/core';
 
 export const POLICIES = ['withdraw', 'fcfs', 'lcfs', 'lu', 'random'] as const;
 export type ModelPolicy = (typeof POLICIES)[number];
@@ -48,7 +49,7 @@ export function validateInput(input: ModelInput): ValidInput {
   if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
     throw new JiqConfigError('--d', 'must be an integer >= 1', d);
   }
-  const jobs = typeof input.jobs === 'string' || input.jobs === undefined ? parseJobSpec(input.jobs ?? 'exp') : input.jobs;
+  const jobs = typeof input.jobs === 'string' || input.jobs === undefined ? parseJobSpec(input.jobs ?? 'exp', { readFile: (path: string): string => readFileSync(path, 'utf8') }) : input.jobs;
   if (Math.abs(jobs.mean - 1) > 1e-6) {
     throw new JiqConfigError('--jobs', 'the job-size law must have mean 1', jobs.mean);
   }

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JiqConfigError } from '@jiq/shared';
+import { JiqConfigError } from '@jiq/core';
 import { describe, expect, it } from 'vitest';
 import { assertFinite, POLICIES, solveModel, type ModelInput } from '../src/index';
 

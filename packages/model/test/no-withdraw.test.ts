@@ -1,4 +1,4 @@
-import { parseJobSpec } from '@jiq/shared';
+import { parseJobSpec } from '@jiq/core';
 import { describe, expect, it } from 'vitest';
 import { solveModel, solveNoWithdraw } from '../src/index';
 import { solveServerChain, type ChainMethod } from '../src/no-withdraw/server-chain';

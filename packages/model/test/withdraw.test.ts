@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { phaseTypeDistribution } from '@jiq/shared';
+import { phaseTypeDistribution } from '@jiq/core';
 import { solveModel, withdrawQ0 } from '../src/index';
 
 // a mean-1 Coxian: phase 1 (rate 2) exits w.p. 1/2 or moves on to phase 2 (rate 1)

@@ -1,6 +1,7 @@
-// Public API of @jiq/shared: the protocol, the pure policy core, job sizes, PRNG, metrics,
-// errors, logging and transports. Everything else in this package is internal.
-export { codecs, DispatcherService, ErrorCode } from './gen/jiq';
+// Public API of @jiq/shared: the edges around the pure core (@jiq/core) — the generated protocol,
+// the gRPC and NATS transports, Redis membership and metrics, logging. Everything else in this
+// package is internal.
+export { codecs, DispatcherService } from './gen/jiq';
 export type {
   Assign,
   Codec,
@@ -25,36 +26,6 @@ export type {
   WorkerLeave,
   WorkerMessage,
 } from './gen/jiq';
-
-export { JiqConfigError, JiqError, JiqJobError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
-
-export { createPrng, deriveSeed, sampleExp, sampleIndex, sampleNormal, Sfc32 } from './random/prng';
-export type { Prng } from './random/prng';
-
-export type { JobSizeDistribution } from './jobs/job-size';
-export {
-  erlang,
-  exponential,
-  hyperexponential,
-  JOB_SPEC_SYNTAX,
-  parseJobSpec,
-  phaseTypeDistribution,
-} from './jobs/parse-job-spec';
-export type { ParseJobSpecOptions } from './jobs/parse-job-spec';
-export { makePhaseTypeSampler, phaseTypeMoments, solveLinear, validatePhaseType } from './jobs/phase-type';
-export type { PhaseType } from './jobs/phase-type';
-
-export { TokenQueue } from './policy/token-queue';
-export { tokenSelections } from './policy/token-selection';
-export type { TokenSelection } from './policy/token-selection';
-export { pickShortest, probeModes, sampleDistinct, sampleWithReplacement, SqdPlacement } from './policy/placement';
-export type { ProbeMode } from './policy/placement';
-export { fallbacks } from './policy/fallback';
-export type { FallbackContext, FallbackPolicy } from './policy/fallback';
-export { PolicyRegistry } from './policy/registry';
-
-export { IQueueMeter } from './metrics/iqueue-meter';
-export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
 
 export { createLogger, LOG_LEVELS } from './logger';
 export type { Logger, LogLevel } from './logger';

@@ -7,7 +7,7 @@ import {
   type FallbackPolicy,
   type Prng,
   type TokenSelection,
-} from '@jiq/shared';
+} from '@jiq/core';
 import type { SimConfig } from './options';
 import { FastestShortestIndex, ShortestQueueIndex } from './shortest-queue';
 
@@ -23,7 +23,7 @@ const enum Kind {
 /**
  * The policy state of the whole system, m dispatchers and n servers, driven by an engine that
  * owns time: which server an arriving job goes to (`route`) and what a server does when it
- * becomes idle (`complete`). All policy decisions go through the shared core (@jiq/shared):
+ * becomes idle (`complete`). All policy decisions go through the shared core (@jiq/core):
  * the dispatchers' I-queues are TokenQueues, token selection is `tokenSelections`, placement
  * is `SqdPlacement`, fallbacks and JSQ(d) are `fallbacks`. Also keeps the time-integrated
  * distribution of I-queue lengths.

@@ -1,4 +1,4 @@
-import type { JobSizeDistribution, Sfc32 } from '@jiq/shared';
+import type { JobSizeDistribution, Sfc32 } from '@jiq/core';
 import type { Cluster } from './cluster';
 import type { EngineStats } from './engine-markov';
 import { EventHeap } from './event-heap';

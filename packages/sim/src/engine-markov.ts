@@ -1,4 +1,4 @@
-import type { PhaseType, Sfc32 } from '@jiq/shared';
+import type { PhaseType, Sfc32 } from '@jiq/core';
 import type { Cluster } from './cluster';
 import { JobFifo } from './job-fifo';
 import type { Measurement } from './measurement';

@@ -1,4 +1,5 @@
-import { JiqConfigError, parseJobSpec, type JobSizeDistribution } from '@jiq/shared';
+import { readFileSync } from 'node:fs';
+import { JiqConfigError, parseJobSpec, type JobSizeDistribution } from '@jiq/core';
 import { parseSpeeds } from './speeds';
 
 /**
@@ -42,7 +43,7 @@ export interface SimOptions {
   tokens?: TokenRule;
   /** d of the power-of-d fallback of jiq-pod (default 2). */
   fallbackD?: number;
-  /** A job-size spec (see @jiq/shared parseJobSpec) or a parsed law. Default "exp". */
+  /** A job-size spec (see @jiq/core parseJobSpec) or a parsed law. Default "exp". */
   jobs?: string | JobSizeDistribution;
   /** Server speeds: a list cycled over the servers, or a spec (see parseSpeeds). Default all 1. */
   speeds?: string | readonly number[];
@@ -143,7 +144,7 @@ export function resolveOptions(o: SimOptions): SimConfig {
     throw new JiqConfigError('tokens', 'the multi-token rule is defined without withdrawals (use --no-withdraw)', tokens);
   }
   const jobs =
-    o.jobs === undefined ? parseJobSpec('exp') : typeof o.jobs === 'string' ? parseJobSpec(o.jobs, { field: 'jobs' }) : o.jobs;
+    o.jobs === undefined ? parseJobSpec('exp') : typeof o.jobs === 'string' ? parseJobSpec(o.jobs, { field: 'jobs', readFile: (path: string): string => readFileSync(path, 'utf8') }) : o.jobs;
   const seed = o.seed ?? 1;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new JiqConfigError('seed', 'must be an integer in [0, 2^32)', seed);

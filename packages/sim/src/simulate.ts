@@ -1,4 +1,4 @@
-import { createPrng, deriveSeed, meanCi95 } from '@jiq/shared';
+import { createPrng, deriveSeed, meanCi95 } from '@jiq/core';
 import { Cluster } from './cluster';
 import { runEvents } from './engine-events';
 import { runMarkov, type EngineStats } from './engine-markov';

@@ -1,4 +1,4 @@
-import { createPrng, deriveSeed, JiqConfigError } from '@jiq/shared';
+import { createPrng, deriveSeed, JiqConfigError } from '@jiq/core';
 
 export const SPEEDS_SYNTAX = 'S1,S2,... (cycled over the servers) | uniform:A:B | classes:S1@F1,S2@F2,...';
 

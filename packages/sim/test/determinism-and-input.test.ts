@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JiqConfigError } from '@jiq/shared';
+import { JiqConfigError } from '@jiq/core';
 import { simulate, type SimOptions } from '../src/index';
 
 const small: SimOptions = { n: 50, r: 10, lambda: 0.85, d: 2, withdraw: true, horizon: 2_000, reps: 3, timing: false };

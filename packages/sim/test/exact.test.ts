@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hyperexponential } from '@jiq/shared';
+import { hyperexponential } from '@jiq/core';
 import { simulate, type SimOptions } from '../src/index';
 import { solveExact, type ExactOptions, type ExactResult } from './helpers/exact-chain';
 

@@ -1,4 +1,10 @@
-import { connectRedis, MembershipRegistration, MembershipWatcher, MetricsPublisher, type Logger } from '@jiq/shared';
+import {
+  connectRedis,
+  MembershipRegistration,
+  MembershipWatcher,
+  MetricsPublisher,
+  type Logger,
+} from '@jiq/shared';
 import type { WorkerMembershipOptions } from './options';
 
 export interface WorkerMembership {

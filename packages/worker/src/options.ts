@@ -1,4 +1,5 @@
-import { JiqConfigError, probeModes, type BackoffPolicy, type Connector, type Logger, type ProbeMode } from '@jiq/shared';
+import { JiqConfigError, probeModes, type ProbeMode } from '@jiq/core';
+import { type BackoffPolicy, type Connector, type Logger } from '@jiq/shared';
 
 /** What a handler gets for one job. */
 export interface JobContext {

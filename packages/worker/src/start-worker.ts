@@ -1,4 +1,5 @@
-import { createLogger, createPrng, ExponentialBackoff, GrpcConnector } from '@jiq/shared';
+import { createPrng } from '@jiq/core';
+import { createLogger, ExponentialBackoff, GrpcConnector } from '@jiq/shared';
 import { joinWorkerMembership } from './membership';
 import { validateWorkerOptions, type WorkerOptions } from './options';
 import { WorkerCore, type WorkerCounters } from './worker-core';

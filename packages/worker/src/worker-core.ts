@@ -1,7 +1,5 @@
+import { ErrorCode, pickShortest, probeModes, type Prng, type ProbeMode } from '@jiq/core';
 import {
-  ErrorCode,
-  pickShortest,
-  probeModes,
   type Assign,
   type BackoffPolicy,
   type Connector,
@@ -11,8 +9,6 @@ import {
   type JobError,
   type Logger,
   type MessageInit,
-  type Prng,
-  type ProbeMode,
 } from '@jiq/shared';
 import type { JobHandler, TokenMode } from './options';
 

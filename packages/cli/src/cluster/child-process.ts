@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { JiqTimeoutError, JiqUnavailableError } from '@jiq/shared';
+import { JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
 
 export interface ReadyLine {
   event: 'ready';

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { ArrivalProcess } from '@jiq/client';
-import { JiqConfigError, parseJobSpec, type JobSizeDistribution, type ProbeMode } from '@jiq/shared';
+import { JiqConfigError, parseJobSpec, type JobSizeDistribution, type ProbeMode } from '@jiq/core';
 
 /** The flags shared by `jiq cluster`, `jiq load` and `jiq experiment`, validated together. */
 export interface ClusterParams {
@@ -71,7 +72,7 @@ export function validateClusterFlags(f: RawClusterFlags): ClusterParams {
     select: f.select ?? 'fcfs',
     probe: f.probe ?? 'distinct',
     multiToken: f.multiToken ?? false,
-    jobs: parseJobSpec(f.jobs ?? 'exp', { field: '--jobs' }),
+    jobs: parseJobSpec(f.jobs ?? 'exp', { field: '--jobs', readFile: (path: string): string => readFileSync(path, 'utf8') }),
     meanServiceMs,
     durationSec,
     warmupSec,

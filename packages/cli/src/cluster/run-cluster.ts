@@ -1,5 +1,6 @@
 import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
-import { deriveSeed, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { deriveSeed } from '@jiq/core';
+import { type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';

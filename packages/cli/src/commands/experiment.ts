@@ -1,5 +1,6 @@
 import { ARRIVAL_PROCESSES, type ArrivalProcess } from '@jiq/client';
-import { createLogger, JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/shared';
+import { JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/core';
+import { createLogger } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { ensureWritableDir, writeReport } from '../experiment/report';
 import { experimentProgress } from '../experiment/progress';

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { ARRIVAL_PROCESSES, JiqClient, runLoad, type ArrivalProcess } from '@jiq/client';
-import { connectRedis, createLogger, JiqConfigError, JiqUnavailableError, liveMembers, parseJobSpec } from '@jiq/shared';
+import { JiqConfigError, JiqUnavailableError, parseJobSpec } from '@jiq/core';
+import { connectRedis, createLogger, liveMembers } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { parseAddressList, parseNonNegativeInt, parseNumber, parsePositiveInt, parseChoice } from '../options';
 import { printResult } from '../output';
@@ -49,7 +51,7 @@ export function registerLoadCommand(program: Command): void {
       if (!(f.meanServiceMs > 0)) throw new JiqConfigError('--mean-service-ms', 'must be > 0', f.meanServiceMs);
       if (!(f.duration > 0)) throw new JiqConfigError('--duration', 'must be > 0', f.duration);
       const warmup = f.warmup ?? Math.min(f.duration * 0.15, 15);
-      const jobs = parseJobSpec(f.jobs, { field: '--jobs' });
+      const jobs = parseJobSpec(f.jobs, { field: '--jobs', readFile: (path: string): string => readFileSync(path, 'utf8') });
       const log = createLogger('jiq-load', process.env.JIQ_LOG_LEVEL ?? 'warn');
       const dispatchers = await dispatcherList(f, scale.redisUrl, scale.prefix);
       const connector = await createConnector(scale, `jiq-load-${process.pid}`, log);

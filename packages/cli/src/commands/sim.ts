@@ -1,4 +1,4 @@
-import { JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/shared';
+import { JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/core';
 import { SIM_POLICIES, simulate, SPEEDS_SYNTAX, TOKEN_RULES, TOKEN_SELECTIONS, ENGINES, type SimResult } from '@jiq/sim';
 import { Option, type Command } from 'commander';
 import { parseChoice, parseNumber, parsePositiveInt } from '../options';

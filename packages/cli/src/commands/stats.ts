@@ -1,7 +1,7 @@
+import { JiqConfigError } from '@jiq/core';
 import {
   connectRedis,
   DEFAULT_CLUSTER_PREFIX,
-  JiqConfigError,
   listRuns,
   readClusterMetrics,
   summariseClusterMetrics,

@@ -1,6 +1,6 @@
 import { createLogger } from '@jiq/shared';
 import { startWorker } from '@jiq/worker';
-import { JiqConfigError } from '@jiq/shared';
+import { JiqConfigError } from '@jiq/core';
 import { Option, type Command } from 'commander';
 import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
 import { printResult } from '../output';

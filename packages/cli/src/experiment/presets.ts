@@ -1,4 +1,4 @@
-import { JiqConfigError } from '@jiq/shared';
+import { JiqConfigError } from '@jiq/core';
 import type { ExperimentPoint } from './types';
 
 export const PRESETS = ['table2', 'table3', 'fig5'] as const;

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JiqConfigError } from '@jiq/shared';
+import { JiqConfigError } from '@jiq/core';
 import { plotSpecs, renderSvg } from './plots';
 import type { PaperValue } from './presets';
 import { markdownTable } from './table';

@@ -1,4 +1,4 @@
-import { JiqConfigError, type ProbeMode } from '@jiq/shared';
+import { JiqConfigError, type ProbeMode } from '@jiq/core';
 import type { ExperimentPoint } from './types';
 
 /** Splits a comma list; an empty list or an empty item is an error naming the flag. */

@@ -1,5 +1,5 @@
 import type { ArrivalProcess } from '@jiq/client';
-import type { ProbeMode } from '@jiq/shared';
+import type { ProbeMode } from '@jiq/core';
 import type { SimResult } from '@jiq/sim';
 import type { ClusterResult } from '../cluster/run-cluster';
 

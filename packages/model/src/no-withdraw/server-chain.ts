@@ -1,4 +1,4 @@
-import type { PhaseType } from '@jiq/shared';
+import type { PhaseType } from '@jiq/core';
 import { addScaled, identity, inverse, luFactor, luSolveLeft, mul, stationary, vecMul, zeros, type Mat } from '../linalg';
 import { addInPlace, mulSparseRight } from './blocks';
 import { solveQbd } from './qbd';

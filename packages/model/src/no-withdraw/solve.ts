@@ -1,4 +1,4 @@
-import type { PhaseType } from '@jiq/shared';
+import type { PhaseType } from '@jiq/core';
 import { mph1Decay } from '../mg1';
 import { solveServerChain, type ChainMethod, type ServerChainSolution } from './server-chain';
 import { buildTokenChain, TOKEN_EPSILON, type TokenChain } from './token-model';

@@ -1,4 +1,4 @@
-import type { PhaseType } from '@jiq/shared';
+import type { PhaseType } from '@jiq/core';
 import { exitRates } from '../mg1';
 
 /**

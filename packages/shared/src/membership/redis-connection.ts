@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { JiqUnavailableError } from '../errors/errors';
+import { JiqUnavailableError } from '@jiq/core';
 import type { Logger } from '../logger';
 import { ExponentialBackoff } from '../transport/backoff';
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { DispatcherService, type Codec, type MessageInit, type MethodDescriptor } from '../gen/jiq';
 import type { DispatcherMessage, DispatcherStats, StatsRequest, SubmitReply, SubmitRequest, WorkerMessage } from '../gen/jiq';
-import { JiqTimeoutError, JiqUnavailableError } from '../errors/errors';
+import { JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
 import type {
   Channel,
   Connector,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, Events, type NatsConnection } from 'nats';
-import { JiqUnavailableError } from '../errors/errors';
+import { JiqUnavailableError } from '@jiq/core';
 import type { Logger } from '../logger';
 import { ExponentialBackoff, type BackoffPolicy } from './backoff';
 

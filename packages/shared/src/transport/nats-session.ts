@@ -1,6 +1,6 @@
 import type { NatsConnection } from 'nats';
 import type { MessageInit } from '../gen/jiq';
-import { JiqTimeoutError } from '../errors/errors';
+import { JiqTimeoutError } from '@jiq/core';
 import type { Channel } from './channel';
 
 export interface SessionCounters {

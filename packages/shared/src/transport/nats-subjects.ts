@@ -1,4 +1,4 @@
-import { JiqConfigError } from '../errors/errors';
+import { JiqConfigError } from '@jiq/core';
 
 /**
  * The NATS subject layout of jiq. Every subject starts with the cluster prefix P (one token,

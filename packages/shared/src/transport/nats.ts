@@ -1,6 +1,6 @@
 import { ErrorCode as NatsErrorCode, type Msg, type NatsError } from 'nats';
 import { codecs, type DispatcherMessage, type DispatcherStats, type MessageInit, type StatsRequest, type SubmitReply, type SubmitRequest, type WorkerMessage } from '../gen/jiq';
-import { JiqTimeoutError, JiqUnavailableError } from '../errors/errors';
+import { JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
 import type { Logger } from '../logger';
 import type { BackoffPolicy } from './backoff';
 import type { Connector, DispatcherHandlers, DispatcherLinkChannel, DispatcherServer, SubmitChannel } from './channel';

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../gen/jiq';
+import { ErrorCode } from '../gen/enums';
 
 /** Base class of every error jiq throws on purpose. */
 export class JiqError extends Error {

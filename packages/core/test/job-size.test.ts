@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import {
   type JobSizeDistribution,
 } from '../src/index';
 import { meanScv } from './stats';
+
+const readFile = (p: string): string => readFileSync(p, 'utf8');
 
 const N = 1_000_000;
 
@@ -34,7 +36,7 @@ function h2Moments(h: { p: number; mu1: number; mu2: number }): { mean: number; 
 function expectRejected(spec: string, rule: RegExp, field = '--jobs'): JiqConfigError {
   let caught: unknown;
   try {
-    parseJobSpec(spec, field === '--jobs' ? {} : { field });
+    parseJobSpec(spec, field === '--jobs' ? { readFile } : { field, readFile });
   } catch (err) {
     caught = err;
   }
@@ -197,7 +199,7 @@ describe('phase-type files', () => {
 
   it('accepts an Erlang-2 with mean 1 and samples it', () => {
     const path = file('erlang2.json', JSON.stringify({ alpha: [1, 0], T: [[-2, 2], [0, -2]] }));
-    const d = parseJobSpec(`ph:${path}`);
+    const d = parseJobSpec(`ph:${path}`, { readFile });
     expect(d.kind).toBe('ph');
     expect(d.spec).toBe(`ph:${path}`);
     expect(d.scv).toBeCloseTo(0.5, 12);
@@ -209,7 +211,7 @@ describe('phase-type files', () => {
   it('honours an atom at zero (alpha sums to less than 1)', () => {
     // Half the jobs are empty, the other half Exp(1/2): mean 1, E[X²] = 0.5·2·4 = 4, SCV 3.
     const path = file('atom.json', JSON.stringify({ alpha: [0.5], T: [[-0.5]] }));
-    const d = parseJobSpec(`ph:${path}`);
+    const d = parseJobSpec(`ph:${path}`, { readFile });
     expect(d.scv).toBeCloseTo(3, 12);
     const rng = createPrng(302);
     let zeros = 0;

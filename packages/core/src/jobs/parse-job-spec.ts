@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { JiqConfigError } from '../errors/errors';
 import { sampleNormal, type Prng } from '../random/prng';
 import type { JobSizeDistribution } from './job-size';
@@ -10,7 +9,7 @@ export const JOB_SPEC_SYNTAX =
 export interface ParseJobSpecOptions {
   /** The field named in errors (a flag or option name). */
   field?: string;
-  /** Reads ph:/trace: files; defaults to the file system. */
+  /** Reads ph:/trace: files. The core does no I/O, so the caller (an engine or the CLI) passes one. */
   readFile?: (path: string) => string;
   /** Tolerance on the mean of a phase-type file (it must be 1). */
   meanTolerance?: number;
@@ -22,7 +21,11 @@ export interface ParseJobSpecOptions {
  */
 export function parseJobSpec(spec: string, options: ParseJobSpecOptions = {}): JobSizeDistribution {
   const field = options.field ?? '--jobs';
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const readFile =
+    options.readFile ??
+    ((): string => {
+      throw new JiqConfigError(field, 'ph: and trace: specs read a file: this caller gave no file reader', spec);
+    });
   const trimmed = spec.trim();
   const [kind, ...args] = trimmed.split(':');
   const num = (i: number, name: string): number => {

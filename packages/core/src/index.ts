@@ -1,0 +1,33 @@
+// Public API of @jiq/core: the pure policy core shared by the cluster, the simulator and the
+// model — policies, job sizes, the seeded PRNG, metrics maths and errors. It imports nothing of
+// Node, gRPC, NATS, Redis or pino (lint enforces it), so every engine can load it.
+export { ErrorCode } from './gen/enums';
+export { JiqConfigError, JiqError, JiqJobError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
+
+export { createPrng, deriveSeed, sampleExp, sampleIndex, sampleNormal, Sfc32 } from './random/prng';
+export type { Prng } from './random/prng';
+
+export type { JobSizeDistribution } from './jobs/job-size';
+export {
+  erlang,
+  exponential,
+  hyperexponential,
+  JOB_SPEC_SYNTAX,
+  parseJobSpec,
+  phaseTypeDistribution,
+} from './jobs/parse-job-spec';
+export type { ParseJobSpecOptions } from './jobs/parse-job-spec';
+export { makePhaseTypeSampler, phaseTypeMoments, solveLinear, validatePhaseType } from './jobs/phase-type';
+export type { PhaseType } from './jobs/phase-type';
+
+export { TokenQueue } from './policy/token-queue';
+export { tokenSelections } from './policy/token-selection';
+export type { TokenSelection } from './policy/token-selection';
+export { pickShortest, probeModes, sampleDistinct, sampleWithReplacement, SqdPlacement } from './policy/placement';
+export type { ProbeMode } from './policy/placement';
+export { fallbacks } from './policy/fallback';
+export type { FallbackContext, FallbackPolicy } from './policy/fallback';
+export { PolicyRegistry } from './policy/registry';
+
+export { IQueueMeter } from './metrics/iqueue-meter';
+export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
