@@ -72,7 +72,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   const membership: DispatcherMembership | undefined = o.membership
     ? await joinMembership(o.membership, (w) => core.dropWorker(w), log.child({ dispatcherId: o.id }), {
       id: o.id,
-      read: () => numericFields(core.stats({ reset: false, includeTokens: false })),
+      read: () => numericFields(core.stats({ reset: false, includeTokens: false, authToken: '' })),
     }).catch(async (err: unknown) => {
       await ops?.close();
       throw err;
@@ -104,7 +104,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     id: o.id,
     address: server.address,
     metricsAddress: ops?.address,
-    stats: (reset = false) => core.stats({ reset, includeTokens: false }),
+    stats: (reset = false) => core.stats({ reset, includeTokens: false, authToken: '' }),
     close: () => {
       closing ??= (async () => {
         state = 'draining';
