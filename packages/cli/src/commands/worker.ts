@@ -36,11 +36,18 @@ export function registerWorkerCommand(program: Command): void {
       if (!o.dispatchers && !scale.redisUrl) throw new JiqConfigError('--dispatchers', 'is required without --redis');
       const logger = createLogger('jiq-worker', o.logLevel);
       const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger);
-      const handle = await startWorker({
-        dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
-        tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,
-        connectTimeoutMs: o.connectTimeoutMs, logger,
-      });
+      let handle;
+      try {
+        handle = await startWorker({
+          dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
+          tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,
+          connectTimeoutMs: o.connectTimeoutMs, logger,
+        });
+      } catch (err) {
+        // The connector (a NATS connection) would keep the process alive after the error.
+        await connector.close();
+        throw err;
+      }
       printResult({ event: 'ready', role: 'worker', id: handle.id, pid: process.pid }, o.json, () => `worker ${handle.id} ready`);
       onShutdown(async () => {
         await handle.close();
