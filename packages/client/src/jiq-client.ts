@@ -40,6 +40,13 @@ export interface JiqClientOptions {
   whenFull?: 'wait' | 'fail';
   /** Dispatchers a retried job may try in all (see SubmitOptions.retry). Default 3. */
   maxAttempts?: number;
+  /**
+   * A job with no reply this long after it was sent is resent (when retry is allowed) or fails
+   * with DEADLINE_EXCEEDED ("may or may not have run"). For transports that can lose a message
+   * (NATS during a broker restart); set it above the dispatchers' job timeout x attempts.
+   * Default 0 = never.
+   */
+  answerTimeoutMs?: number;
 }
 
 export interface SubmitOptions {
@@ -86,11 +93,15 @@ export interface ClientCounters {
   drainNotices: number;
   /** Submits refused at once because maxInFlight was reached (whenFull: 'fail'). */
   refusedFull: number;
+  /** Jobs with no reply within answerTimeoutMs (resent or failed). */
+  unanswered: number;
 }
 
 interface Pending {
   readonly job: MessageInit<Job>;
   readonly sentAt: number;
+  /** When this attempt was put on a stream. */
+  lastSentAt: number;
   readonly retry: boolean;
   attempts: number;
   resolve(r: SubmitResult): void;
@@ -148,7 +159,9 @@ export class JiqClient {
   /** Submits waiting for room under maxInFlight. */
   private blocked: (() => void)[] = [];
   private sentCount = 0;
-  readonly counters: ClientCounters = { resent: 0, strayReplies: 0, drainNotices: 0, refusedFull: 0 };
+  readonly counters: ClientCounters = { resent: 0, strayReplies: 0, drainNotices: 0, refusedFull: 0, unanswered: 0 };
+  private readonly answerTimeoutMs: number;
+  private answerSweep: NodeJS.Timeout | undefined;
 
   constructor(options: JiqClientOptions) {
     if (!Array.isArray(options.dispatchers) || options.dispatchers.length === 0) {
@@ -161,6 +174,10 @@ export class JiqClient {
     }
     this.whenFull = options.whenFull ?? 'wait';
     if (this.whenFull !== 'wait' && this.whenFull !== 'fail') throw new JiqConfigError('whenFull', "must be 'wait' or 'fail'", options.whenFull);
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 0;
+    if (!(this.answerTimeoutMs >= 0) || !Number.isFinite(this.answerTimeoutMs)) {
+      throw new JiqConfigError('answerTimeoutMs', 'must be a finite number >= 0', options.answerTimeoutMs);
+    }
     this.maxAttempts = options.maxAttempts ?? 3;
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
       throw new JiqConfigError('maxAttempts', 'must be an integer >= 1', options.maxAttempts);
@@ -338,7 +355,8 @@ export class JiqClient {
     };
     const retry = options.retry ?? (options.idempotencyKey !== undefined && options.idempotencyKey !== '');
     return new Promise<SubmitResult>((resolve, reject) => {
-      const p: Pending = { job, sentAt: performance.now(), retry, attempts: 1, resolve, reject };
+      const now = performance.now();
+      const p: Pending = { job, sentAt: now, lastSentAt: now, retry, attempts: 1, resolve, reject };
       const go = (): void => {
         if (this.closed) {
           reject(new JiqUnavailableError('client is closed'));
@@ -359,7 +377,29 @@ export class JiqClient {
     const requestId = conn.nextId;
     conn.nextId = (requestId + 1) >>> 0 || 1;
     conn.pending.set(requestId, p);
+    p.lastSentAt = performance.now();
     conn.channel!.send({ requestId, job: p.job });
+    if (this.answerTimeoutMs > 0 && !this.answerSweep) {
+      this.answerSweep = setInterval(() => this.sweepUnanswered(), Math.max(50, Math.min(500, this.answerTimeoutMs / 4)));
+      this.answerSweep.unref();
+    }
+  }
+
+  /** One timer for all jobs: those without a reply for answerTimeoutMs are resent or failed. */
+  private sweepUnanswered(): void {
+    const limit = performance.now() - this.answerTimeoutMs;
+    for (const conn of this.conns) {
+      for (const [requestId, p] of conn.pending) {
+        if (p.lastSentAt > limit) continue;
+        conn.pending.delete(requestId);
+        this.counters.unanswered++;
+        if (p.retry && p.attempts < this.maxAttempts && !this.closed) this.resend(p);
+        else {
+          p.reject(new JiqJobError(ErrorCode.DEADLINE_EXCEEDED, `no answer from ${conn.address} within ${this.answerTimeoutMs} ms (it may or may not have run)`, p.job.id!));
+          this.answered();
+        }
+      }
+    }
   }
 
   /** Waits for in-flight jobs (up to timeoutMs), then closes the streams. */
@@ -378,6 +418,7 @@ export class JiqClient {
     for (const go of this.blocked.splice(0)) go();
     this.failOrphans();
     clearTimeout(this.orphanTimer);
+    clearInterval(this.answerSweep);
     for (const c of this.conns) c.channel?.close();
     if (this.ownConnector) await this.connector.close();
   }
