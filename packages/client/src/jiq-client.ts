@@ -7,7 +7,7 @@ import {
   type Prng,
 } from '@jiq/core';
 import {
-  createLogger,
+  silentLogger,
   ExponentialBackoff,
   GrpcConnector,
   type BackoffPolicy,
@@ -30,6 +30,7 @@ export interface JiqClientOptions {
   maxPayloadBytes?: number;
   seed?: number;
   backoff?: BackoffPolicy;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
   /**
    * Jobs in flight at once (sent and not answered, or waiting to be resent). Default 10000.
@@ -187,7 +188,7 @@ export class JiqClient {
     this.connector = options.connector ?? new GrpcConnector(options.maxPayloadBytes, CLIENT_KEEPALIVE_MS);
     this.rng = createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
     this.backoff = options.backoff ?? new ExponentialBackoff();
-    this.log = options.logger ?? createLogger('jiq-client');
+    this.log = options.logger ?? silentLogger();
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 4 * 1024 * 1024;
   }

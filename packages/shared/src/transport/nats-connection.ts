@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { connect, Events, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { JiqUnavailableError } from '@jiq/core';
 import type { Logger } from '../logger';
+import { loadOptional } from '../optional-dependency';
 import { ExponentialBackoff, type BackoffPolicy } from './backoff';
 
 export interface NatsConnectOptions {
@@ -41,6 +42,7 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
   // broker, well inside the session timeout (which does not run while the link is down).
   const backoff = o.backoff ?? new ExponentialBackoff(100, 1_000);
   let attempt = 0;
+  const { connect, Events } = await loadOptional('nats', () => import('nats'));
   let nc: NatsConnection;
   try {
     nc = await connect({
