@@ -10,17 +10,24 @@ import {
   createLogger,
   ExponentialBackoff,
   GrpcConnector,
+  validateLinkSecurity,
   type BackoffPolicy,
   type Connector,
   type DispatchInfo,
   type Logger,
   type SubmitChannel,
   type SubmitReply,
+  type TlsClientConfig,
 } from '@jiq/shared';
 
 export interface JiqClientOptions {
   /** Dispatcher addresses; jobs are spread uniformly over the live ones. */
   dispatchers: string[];
+  /** The shared secret presented to dispatchers (default gRPC connector). */
+  auth?: { token: string };
+  /** Connect over TLS (default gRPC connector). */
+  tls?: TlsClientConfig;
+  /** A ready transport (then auth and tls belong to it). */
   connector?: Connector;
   /** Each dispatcher must answer within this at connect. Default 5000 ms. */
   connectTimeoutMs?: number;
@@ -104,7 +111,8 @@ export class JiqClient {
     }
     this.conns = options.dispatchers.map((address) => ({ address, channel: undefined, pending: new Map(), nextId: 1 }));
     this.ownConnector = options.connector === undefined;
-    this.connector = options.connector ?? new GrpcConnector(options.maxPayloadBytes);
+    validateLinkSecurity(options);
+    this.connector = options.connector ?? new GrpcConnector({ maxMessageBytes: options.maxPayloadBytes, tls: options.tls, authToken: options.auth?.token });
     this.rng = createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
     this.backoff = options.backoff ?? new ExponentialBackoff();
     this.log = options.logger ?? createLogger('jiq-client');

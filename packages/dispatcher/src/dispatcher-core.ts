@@ -21,6 +21,7 @@ import {
   type WorkerMessage,
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
+import { admitWorker } from './worker-admission';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
 
 export interface DispatcherCoreConfig {
@@ -66,8 +67,6 @@ interface Parked {
 
 type Outcome = Pick<MessageInit<SubmitReply>, 'ok' | 'result' | 'error' | 'info'>;
 
-const MAX_WORKER_ID_LENGTH = 256;
-
 /**
  * The dispatcher's protocol logic over transport-neutral channels: token bookkeeping
  * (place, withdraw, pop by the selection policy), assignment by token or fallback,
@@ -99,6 +98,8 @@ export class DispatcherCore implements DispatcherHandlers {
     raceWithdrawn: 0,
     rejected: 0,
     malformed: 0,
+    /** Worker hellos refused (invalid, too many slots, or a worker id bound to another connection). */
+    refused: 0,
   };
 
   /** Malformed messages the transport counted and dropped (NATS), and its count at the last reset. */
@@ -282,21 +283,17 @@ export class DispatcherCore implements DispatcherHandlers {
   }
 
   private hello(channel: WorkerChannel, msg: WorkerMessage): WorkerEntry | undefined {
-    const hello = msg.hello;
-    const slots = hello?.slots ?? 0;
-    if (!hello || hello.workerId === '' || hello.workerId.length > MAX_WORKER_ID_LENGTH || slots < 1 || slots > this.config.maxSlotsPerWorker) {
-      this.counters.malformed++;
-      this.log.warn({ peer: channel.peer }, 'worker stream must start with a valid hello; closing it');
+    const refusal = admitWorker(msg.hello, this.registry, this.config.maxSlotsPerWorker);
+    if (refusal || !msg.hello) {
+      this.counters.refused++;
+      if (refusal?.code === ErrorCode.INVALID_ARGUMENT) this.counters.malformed++;
+      this.log.warn({ peer: channel.peer, workerId: msg.hello?.workerId, reason: refusal?.message }, 'worker refused; closing its stream');
+      channel.send({ refused: { error: refusal } });
       channel.close();
       return undefined;
     }
-    const previous = this.registry.worker(hello.workerId);
-    if (previous) {
-      // A restarted worker reconnected before its old stream was noticed dead.
-      this.log.warn({ workerId: hello.workerId }, 'worker reconnected; replacing its previous connection');
-      this.workerGone(previous, new Error('replaced by a new connection'));
-      previous.channel.close();
-    }
+    const hello = msg.hello;
+    const slots = hello.slots;
     const entry = this.registry.addWorker(hello.workerId, slots, channel)!;
     channel.send({ hello: { dispatcherId: this.config.id } });
     this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');

@@ -5,11 +5,12 @@ import { Option, type Command } from 'commander';
 import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
+import { addPeerSecurityFlags, resolvePeerSecurity, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, createConnector, membershipOf, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerWorkerCommand(program: Command): void {
-  addScaleOutFlags(program
-    .command('worker'))
+  addPeerSecurityFlags(addScaleOutFlags(program
+    .command('worker')))
     .description('run one worker process hosting --slots servers; serves synthetic jobs for size x --mean-service-ms')
     .addOption(new Option('--dispatchers <list>', 'comma-separated dispatcher addresses (host:port, or ids over NATS); optional with --redis')
       .env('JIQ_DISPATCHERS').argParser(parseAddressList('--dispatchers')))
@@ -27,7 +28,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
-    .action(async (o: RawScaleOutFlags & {
+    .action(async (o: RawScaleOutFlags & RawSecurityFlags & {
       dispatchers?: string[]; id?: string; slots: number; d: number; probe: 'distinct' | 'replace'; withdraw: boolean;
       multiToken: boolean; meanServiceMs: number; speed: number; seed?: number; connectTimeoutMs: number;
       logLevel?: string; exitWithParent: boolean; json: boolean;
@@ -35,7 +36,7 @@ export function registerWorkerCommand(program: Command): void {
       const scale = resolveScaleOut(o);
       if (!o.dispatchers && !scale.redisUrl) throw new JiqConfigError('--dispatchers', 'is required without --redis');
       const logger = createLogger('jiq-worker', o.logLevel);
-      const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger);
+      const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger, resolvePeerSecurity(o, scale.transport));
       const handle = await startWorker({
         dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
         tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,

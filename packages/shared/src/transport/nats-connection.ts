@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { connect, Events, type NatsConnection } from 'nats';
-import { JiqUnavailableError } from '@jiq/core';
+import { connect, ErrorCode as NatsErrorCode, Events, type NatsConnection, type NatsError } from 'nats';
+import { ErrorCode, JiqRefusedError, JiqUnavailableError } from '@jiq/core';
+import { redactUrl } from '../auth/redact';
 import type { Logger } from '../logger';
 import { ExponentialBackoff, type BackoffPolicy } from './backoff';
+import { natsAuthOptions, type NatsCredentials } from './nats-credentials';
 
 export interface NatsConnectOptions {
   /** nats://host:port (comma-separated for several servers). */
@@ -13,6 +15,13 @@ export interface NatsConnectOptions {
   connectTimeoutMs?: number;
   backoff?: BackoffPolicy;
   log?: Logger;
+  /** Credentials and TLS for the NATS server (default: anonymous, plaintext). */
+  credentials?: NatsCredentials;
+  /**
+   * Subject prefix of request/reply inboxes. jiq puts them under its cluster prefix
+   * ("<prefix>._INBOX") so that a NATS user allowed only "<prefix>.>" can make requests.
+   */
+  inboxPrefix?: string;
 }
 
 /** Counters of connection-level trouble, reported in logs and stats. */
@@ -21,6 +30,8 @@ export interface NatsConnectionCounters {
   reconnects: number;
   slowConsumer: number;
   asyncErrors: number;
+  /** Publishes or subscriptions the server's permissions refused (a misconfigured cluster user). */
+  permissionViolations: number;
 }
 
 export interface JiqNatsConnection {
@@ -36,10 +47,13 @@ export interface JiqNatsConnection {
  */
 export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnection> {
   const backoff = o.backoff ?? new ExponentialBackoff(100, 5_000);
+  const auth = natsAuthOptions(o.credentials);
   let attempt = 0;
   let nc: NatsConnection;
   try {
     nc = await connect({
+      ...auth,
+      ...(o.inboxPrefix !== undefined ? { inboxPrefix: o.inboxPrefix } : {}),
       servers: o.url.split(',').map((s) => s.trim()),
       name: o.name,
       timeout: o.connectTimeoutMs ?? 4_000,
@@ -50,9 +64,14 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
       maxPingOut: 3,
     });
   } catch (err) {
-    throw new JiqUnavailableError(`NATS unreachable at ${o.url}: ${(err as Error).message}`, o.url, { cause: err });
+    const url = redactUrl(o.url);
+    if ((err as NatsError).code === NatsErrorCode.AuthorizationViolation) {
+      const given = o.credentials ? 'the NATS credentials given were refused' : 'the server requires credentials (--nats-creds, --nats-user/--nats-pass, --nats-token-file or --nats-nkey-seed-file)';
+      throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `NATS at ${url}: ${(err as Error).message}: ${given}`, url, { cause: err });
+    }
+    throw new JiqUnavailableError(`NATS unreachable at ${url}: ${(err as Error).message}`, url, { cause: err });
   }
-  const counters: NatsConnectionCounters = { disconnects: 0, reconnects: 0, slowConsumer: 0, asyncErrors: 0 };
+  const counters: NatsConnectionCounters = { disconnects: 0, reconnects: 0, slowConsumer: 0, asyncErrors: 0, permissionViolations: 0 };
   void (async () => {
     for await (const s of nc.status()) {
       const data = String(s.data);
@@ -65,6 +84,7 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
         o.log?.info({ server: data }, 'NATS reconnected');
       } else if (s.type === Events.Error) {
         if (/slow consumer/i.test(data)) counters.slowConsumer++;
+        else if (/permissions violation/i.test(data)) counters.permissionViolations++;
         else counters.asyncErrors++;
         o.log?.warn({ error: data, slowConsumer: counters.slowConsumer }, 'NATS async error');
       }
