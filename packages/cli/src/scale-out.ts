@@ -83,9 +83,11 @@ export function addScaleOutFlags(cmd: Command, o: { transport?: boolean } = {}):
 }
 
 function natsCredentialsOf(f: RawScaleOutFlags): NatsCredentials | undefined {
+  // An empty environment variable (JIQ_NATS_PASS=) counts as unset.
+  const given = (v: string | undefined): string | undefined => (v === '' ? undefined : v);
   const c: NatsCredentials = {
-    user: f.natsUser, pass: f.natsPass, tokenFile: f.natsTokenFile, nkeySeedFile: f.natsNkeySeedFile, credsFile: f.natsCreds,
-    tlsCaFile: f.natsTlsCa, tlsCertFile: f.natsTlsCert, tlsKeyFile: f.natsTlsKey,
+    user: given(f.natsUser), pass: given(f.natsPass), tokenFile: given(f.natsTokenFile), nkeySeedFile: given(f.natsNkeySeedFile),
+    credsFile: given(f.natsCreds), tlsCaFile: given(f.natsTlsCa), tlsCertFile: given(f.natsTlsCert), tlsKeyFile: given(f.natsTlsKey),
   };
   return Object.values(c).some((v) => v !== undefined) ? c : undefined;
 }

@@ -7,7 +7,7 @@ import {
   type Prng,
 } from '@jiq/core';
 import {
-  createLogger,
+  silentLogger,
   ExponentialBackoff,
   GrpcConnector,
   validateLinkSecurity,
@@ -35,6 +35,7 @@ export interface JiqClientOptions {
   maxPayloadBytes?: number;
   seed?: number;
   backoff?: BackoffPolicy;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
 }
 
@@ -115,7 +116,7 @@ export class JiqClient {
     this.connector = options.connector ?? new GrpcConnector({ maxMessageBytes: options.maxPayloadBytes, tls: options.tls, authToken: options.auth?.token });
     this.rng = createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
     this.backoff = options.backoff ?? new ExponentialBackoff();
-    this.log = options.logger ?? createLogger('jiq-client');
+    this.log = options.logger ?? silentLogger();
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 4 * 1024 * 1024;
   }

@@ -3,6 +3,7 @@
 // Node, gRPC, NATS, Redis or pino (lint enforces it), so every engine can load it.
 export { ErrorCode } from './gen/enums';
 export { JiqConfigError, JiqError, JiqJobError, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
+export type { ErrorCodeName } from './errors/errors';
 
 export { createPrng, deriveSeed, sampleExp, sampleIndex, sampleNormal, Sfc32 } from './random/prng';
 export type { Prng } from './random/prng';
@@ -31,3 +32,7 @@ export { PolicyRegistry } from './policy/registry';
 
 export { IQueueMeter } from './metrics/iqueue-meter';
 export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
+export { batchMeans, batchMeansCi95, DEFAULT_BATCHES, stationarityCheck } from './metrics/batch-means';
+export type { StationarityCheck } from './metrics/batch-means';
+export { HopHistogram } from './metrics/hop-histogram';
+export type { HopHistogramData, HopSummary } from './metrics/hop-histogram';

@@ -2,6 +2,14 @@
 export { startDispatcher } from './start-dispatcher';
 export type { DispatcherHandle } from './start-dispatcher';
 export type { DispatcherAuthOptions } from './auth-guard';
-export type { DispatcherMembershipOptions, DispatcherOptions, DispatcherTransportFactory } from './options';
+export type {
+  DispatcherMembershipOptions,
+  DispatcherOptions,
+  DispatcherTransportFactory,
+  FallbackName,
+  MetricsEndpointOptions,
+  TokenSelectionName,
+} from './options';
 export { DispatcherCore } from './dispatcher-core';
-export type { DispatcherCoreConfig } from './dispatcher-core';
+export { dispatcherMetrics } from './metrics-prometheus';
+export type { DispatcherCoreConfig, DispatcherObserver } from './dispatcher-core';

@@ -15,6 +15,11 @@ export type DispatcherTransportFactory = (
   },
 ) => Promise<DispatcherServer>;
 
+/** The token selections of @jiq/core's registry (checked against it at start). */
+export type TokenSelectionName = 'fcfs' | 'lcfs';
+/** The fallbacks of @jiq/core's registry (checked against it at start). */
+export type FallbackName = 'random' | 'pod';
+
 export interface DispatcherOptions {
   /** Unique id (default: "dispatcher-<pid>-<random>"). */
   id?: string;
@@ -23,9 +28,9 @@ export interface DispatcherOptions {
   /** Port (gRPC); 0 picks a free one. Default 0. */
   port?: number;
   /** Token selection: "fcfs" (oldest token) or "lcfs" (newest). Default "fcfs". */
-  select?: string;
-  /** Fallback when the I-queue is empty. Default "random" (JIQ). */
-  fallback?: string;
+  select?: TokenSelectionName;
+  /** Fallback when the I-queue is empty: "random" (JIQ) or "pod" (power of d). Default "random". */
+  fallback?: FallbackName;
   /** Payloads above this are refused with INVALID_ARGUMENT. Default 4 MiB. */
   maxPayloadBytes?: number;
   /** Seed of the dispatcher's random choices (fallback, ties). Default: random. */
@@ -44,10 +49,19 @@ export interface DispatcherOptions {
   auth?: DispatcherAuthOptions;
   /** Serve gRPC over TLS (mTLS with a clientCa). Default: plaintext. */
   tls?: TlsServerConfig;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
   transport?: DispatcherTransportFactory;
+  /** Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 = a free one). Off by default. */
+  metrics?: MetricsEndpointOptions;
   /** Redis membership: register this dispatcher, and drop workers that leave or expire. */
   membership?: DispatcherMembershipOptions;
+}
+
+export interface MetricsEndpointOptions {
+  port: number;
+  /** Default: the dispatcher's own `host`. */
+  host?: string;
 }
 
 export interface DispatcherMembershipOptions {
@@ -62,7 +76,7 @@ export interface DispatcherMembershipOptions {
   redisTlsCaFile?: string;
 }
 
-type OptionalParts = 'logger' | 'transport' | 'membership' | 'auth' | 'tls';
+type OptionalParts = 'logger' | 'transport' | 'membership' | 'metrics' | 'auth' | 'tls';
 export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, OptionalParts>> & Pick<DispatcherOptions, OptionalParts>;
 
 function integer(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -103,5 +117,6 @@ export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatch
     logger: o.logger,
     transport: o.transport,
     membership: o.membership,
+    metrics: o.metrics && { ...o.metrics, port: integer('metrics.port', o.metrics.port, 0, 65535) },
   };
 }

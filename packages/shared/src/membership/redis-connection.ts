@@ -1,8 +1,9 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { ErrorCode, JiqRefusedError, JiqUnavailableError } from '@jiq/core';
 import { redactUrl } from '../auth/redact';
 import { readPem } from '../auth/tls-files';
 import type { Logger } from '../logger';
+import { loadOptional } from '../optional-dependency';
 import { ExponentialBackoff } from '../transport/backoff';
 
 export interface RedisConnectOptions {
@@ -25,7 +26,8 @@ export async function connectRedis(url: string, o: RedisConnectOptions = {}): Pr
   const timeoutMs = o.connectTimeoutMs ?? 4_000;
   const backoff = new ExponentialBackoff(100, 5_000);
   const tls = url.startsWith('rediss://') && o.tlsCaFile !== undefined ? { tls: { ca: readPem(o.tlsCaFile, '--redis-tls-ca') } } : {};
-  const redis = new Redis(url, {
+  const { Redis: RedisClient } = await loadOptional('ioredis', () => import('ioredis'));
+  const redis = new RedisClient(url, {
     ...tls,
     lazyConnect: true,
     connectTimeout: timeoutMs,

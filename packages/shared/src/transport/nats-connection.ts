@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { connect, ErrorCode as NatsErrorCode, Events, type NatsConnection, type NatsError } from 'nats';
+import type { NatsConnection, NatsError } from 'nats';
 import { ErrorCode, JiqRefusedError, JiqUnavailableError } from '@jiq/core';
 import { redactUrl } from '../auth/redact';
 import type { Logger } from '../logger';
+import { loadOptional } from '../optional-dependency';
 import { ExponentialBackoff, type BackoffPolicy } from './backoff';
 import { natsAuthOptions, type NatsCredentials } from './nats-credentials';
 
@@ -47,8 +48,10 @@ export interface JiqNatsConnection {
  */
 export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnection> {
   const backoff = o.backoff ?? new ExponentialBackoff(100, 5_000);
-  const auth = natsAuthOptions(o.credentials);
   let attempt = 0;
+  const nats = await loadOptional('nats', () => import('nats'));
+  const { connect, Events } = nats;
+  const auth = natsAuthOptions(o.credentials, nats);
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -65,7 +68,7 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
     });
   } catch (err) {
     const url = redactUrl(o.url);
-    if ((err as NatsError).code === NatsErrorCode.AuthorizationViolation) {
+    if ((err as NatsError).code === nats.ErrorCode.AuthorizationViolation) {
       const given = o.credentials ? 'the NATS credentials given were refused' : 'the server requires credentials (--nats-creds, --nats-user/--nats-pass, --nats-token-file or --nats-nkey-seed-file)';
       throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `NATS at ${url}: ${(err as Error).message}: ${given}`, url, { cause: err });
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from 'nats';
+import type { ConnectionOptions, credsAuthenticator, nkeyAuthenticator } from 'nats';
 import { JiqConfigError } from '@jiq/core';
 import { readSecretFile } from '../auth/auth-token';
 import { readPem } from '../auth/tls-files';
@@ -21,8 +21,14 @@ export interface NatsCredentials {
   tlsKeyFile?: string;
 }
 
+/** The authenticators of the nats module (loaded lazily: an optional dependency). */
+interface NatsAuthenticators {
+  credsAuthenticator: typeof credsAuthenticator;
+  nkeyAuthenticator: typeof nkeyAuthenticator;
+}
+
 /** The nats.js connection options for `c` (empty: an anonymous plaintext connection). */
-export function natsAuthOptions(c: NatsCredentials | undefined): Partial<ConnectionOptions> {
+export function natsAuthOptions(c: NatsCredentials | undefined, nats: NatsAuthenticators): Partial<ConnectionOptions> {
   if (!c) return {};
   const methods = [
     c.user !== undefined || c.pass !== undefined ? '--nats-user/--nats-pass' : undefined,
@@ -39,7 +45,7 @@ export function natsAuthOptions(c: NatsCredentials | undefined): Partial<Connect
     out.pass = c.pass;
   }
   if (c.tokenFile !== undefined) out.token = readSecretFile(c.tokenFile, '--nats-token-file');
-  if (c.nkeySeedFile !== undefined) out.authenticator = nkeyAuthenticator(new TextEncoder().encode(readSecretFile(c.nkeySeedFile, '--nats-nkey-seed-file')));
+  if (c.nkeySeedFile !== undefined) out.authenticator = nats.nkeyAuthenticator(new TextEncoder().encode(readSecretFile(c.nkeySeedFile, '--nats-nkey-seed-file')));
   if (c.credsFile !== undefined) {
     let creds: Uint8Array;
     try {
@@ -50,7 +56,7 @@ export function natsAuthOptions(c: NatsCredentials | undefined): Partial<Connect
     if (!new TextDecoder().decode(creds).includes('BEGIN NATS USER JWT')) {
       throw new JiqConfigError('--nats-creds', 'must be a NATS .creds file (a user JWT and its nkey seed)', c.credsFile);
     }
-    out.authenticator = credsAuthenticator(creds);
+    out.authenticator = nats.credsAuthenticator(creds);
   }
   if (Boolean(c.tlsCertFile) !== Boolean(c.tlsKeyFile)) {
     throw new JiqConfigError(c.tlsCertFile ? '--nats-tls-key' : '--nats-tls-cert', '--nats-tls-cert and --nats-tls-key go together');

@@ -1,8 +1,9 @@
-import { headers as natsHeaders, ErrorCode as NatsErrorCode, type Msg, type NatsError } from 'nats';
+import type { Msg, NatsError } from 'nats';
 import { codecs, type DispatcherMessage, type DispatcherStats, type MessageInit, type StatsRequest, type SubmitReply, type SubmitRequest, type WorkerMessage } from '../gen/jiq';
 import { ErrorCode, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
 import type { Authorizer } from '../auth/credentials';
 import type { Logger } from '../logger';
+import { loadOptional } from '../optional-dependency';
 import type { BackoffPolicy } from './backoff';
 import type { Connector, DispatcherHandlers, DispatcherLinkChannel, DispatcherServer, SubmitChannel } from './channel';
 import { connectNats, newSessionId, type JiqNatsConnection, type NatsConnectionCounters } from './nats-connection';
@@ -59,6 +60,7 @@ export async function startNatsDispatcherServer(
   });
   const nc = conn.nc;
   const authorize = o.authorize;
+  const { headers: natsHeaders } = await loadOptional('nats', () => import('nats'));
   const sessions = new Map<string, ServerSession>();
   const counts = { malformed: 0, dropped: 0, sessions: 0, unknownSession: 0 };
   let lastWarn = 0;
@@ -279,7 +281,8 @@ export class NatsConnector implements Connector {
     } catch (err) {
       channel.abort();
       const code = (err as NatsError).code;
-      if (code === NatsErrorCode.Timeout) {
+      // nats' ErrorCode.Timeout, as a literal: the module is loaded lazily (optional dependency).
+      if (code === 'TIMEOUT') {
         throw new JiqTimeoutError(`dispatcher ${address} did not answer over NATS within ${timeoutMs} ms`, timeoutMs, { cause: err });
       }
       throw new JiqUnavailableError(`dispatcher ${address} is not reachable over NATS: ${(err as Error).message}`, address, { cause: err });
