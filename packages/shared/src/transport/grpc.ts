@@ -4,6 +4,7 @@ import type { DispatcherMessage, DispatcherStats, StatsRequest, SubmitReply, Sub
 import { ErrorCode, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
 import { AUTH_METADATA_KEY, bearer, tokenFromBearer, type AuthRefusal, type Authorizer, type PresentedCredentials } from '../auth/credentials';
 import type { TlsClientConfig, TlsServerConfig } from '../auth/tls-files';
+import { TurnBatcher } from './turn-batcher';
 import type {
   Channel,
   Connector,
@@ -42,21 +43,35 @@ export const dispatcherServiceDefinition = {
   Submit: methodDefinition(DispatcherService.submit, 'submit'),
   Connect: methodDefinition(DispatcherService.connect, 'connect'),
   Stats: methodDefinition(DispatcherService.stats, 'stats'),
+  SubmitBatched: methodDefinition(DispatcherService.submitBatched, 'submitBatched'),
+  ConnectBatched: methodDefinition(DispatcherService.connectBatched, 'connectBatched'),
 } satisfies grpc.ServiceDefinition;
 
-type AnyDuplex<In, Out> = grpc.ServerDuplexStream<In, Out> | grpc.ClientDuplexStream<Out, In>;
+type AnyDuplex = grpc.ServerDuplexStream<unknown, unknown> | grpc.ClientDuplexStream<unknown, unknown>;
 
-/** A gRPC bidi stream seen as a Channel. */
+/** A batched stream carries `{ messages: [...] }`: what one turn sent, in order. */
+interface Batch<T> {
+  messages: T[];
+}
+
+/**
+ * A gRPC bidi stream seen as a Channel. Batched: sends are gathered per event-loop turn into
+ * one stream message (see TurnBatcher) and received batches are delivered one message at a
+ * time, in order, so protocol code sees the same channel either way.
+ */
 class StreamChannel<In, Out> implements Channel<In, Out> {
   private closed = false;
   private closeListeners: ((error?: Error) => void)[] = [];
   private closeError: Error | undefined;
+  private readonly batcher: TurnBatcher<MessageInit<Out>> | undefined;
 
   constructor(
-    private readonly stream: AnyDuplex<In, Out>,
+    private readonly stream: AnyDuplex,
     readonly peer: string,
     private readonly isClient: boolean,
+    private readonly batched = false,
   ) {
+    if (batched) this.batcher = new TurnBatcher((messages) => this.write({ messages }));
     const finish = (error?: Error): void => {
       if (this.closed) return;
       this.closed = true;
@@ -76,8 +91,17 @@ class StreamChannel<In, Out> implements Channel<In, Out> {
 
   send(message: MessageInit<Out>): boolean {
     if (this.closed) return false;
+    if (this.batcher) {
+      this.batcher.push(message);
+      return true;
+    }
+    return this.write(message);
+  }
+
+  private write(frame: unknown): boolean {
+    if (this.closed) return false;
     try {
-      this.stream.write(message as Out);
+      this.stream.write(frame);
       return true;
     } catch {
       return false;
@@ -85,7 +109,11 @@ class StreamChannel<In, Out> implements Channel<In, Out> {
   }
 
   onMessage(listener: (message: In) => void): void {
-    this.stream.on('data', listener);
+    if (this.batched) {
+      this.stream.on('data', (batch: Batch<In>) => {
+        for (const m of batch.messages) listener(m);
+      });
+    } else this.stream.on('data', listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
@@ -104,6 +132,8 @@ class StreamChannel<In, Out> implements Channel<In, Out> {
   }
 
   private safeEnd(): void {
+    // What this turn sent goes before the end.
+    this.batcher?.flush();
     try {
       this.stream.end();
     } catch {
@@ -168,19 +198,20 @@ export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options:
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
   const authorize = options.authorize;
-  const submit: grpc.handleBidiStreamingCall<SubmitRequest, SubmitReply> = (call) => {
-    if (admit(call as grpc.ServerDuplexStream<unknown, unknown>, 'client', authorize)) {
-      handlers.onClient(new StreamChannel<SubmitRequest, SubmitReply>(call, call.getPeer(), false));
-    }
-  };
-  const connect: grpc.handleBidiStreamingCall<WorkerMessage, DispatcherMessage> = (call) => {
-    if (admit(call as grpc.ServerDuplexStream<unknown, unknown>, 'worker', authorize)) {
-      handlers.onWorker(new StreamChannel<WorkerMessage, DispatcherMessage>(call, call.getPeer(), false));
-    }
-  };
+  // Every stream is admitted (token checked) before the protocol sees it; see admit().
+  const serve = <In, Out>(role: 'worker' | 'client', batched: boolean, handle: (channel: StreamChannel<In, Out>) => void): grpc.handleBidiStreamingCall<unknown, unknown> =>
+    (call) => {
+      if (admit(call, role, authorize)) handle(new StreamChannel<In, Out>(call as never, call.getPeer(), false, batched));
+    };
+  const submit = serve<SubmitRequest, SubmitReply>('client', false, (ch) => handlers.onClient(ch));
+  const connect = serve<WorkerMessage, DispatcherMessage>('worker', false, (ch) => handlers.onWorker(ch));
+  const submitBatched = serve<SubmitRequest, SubmitReply>('client', true, (ch) => handlers.onClient(ch));
+  const connectBatched = serve<WorkerMessage, DispatcherMessage>('worker', true, (ch) => handlers.onWorker(ch));
   server.addService(dispatcherServiceDefinition, {
     Submit: submit as grpc.UntypedHandleCall,
     Connect: connect as grpc.UntypedHandleCall,
+    SubmitBatched: submitBatched as grpc.UntypedHandleCall,
+    ConnectBatched: connectBatched as grpc.UntypedHandleCall,
     Stats: (call: grpc.ServerUnaryCall<StatsRequest, DispatcherStats>, callback: grpc.sendUnaryData<DispatcherStats>) => {
       const refusal = authorize?.(credentialsOf(call, 'stats'));
       if (refusal) {
@@ -223,6 +254,8 @@ const DispatcherClient = grpc.makeGenericClientConstructor(dispatcherServiceDefi
 type DispatcherClientInstance = InstanceType<typeof DispatcherClient> & {
   Submit(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
   Connect(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
+  SubmitBatched(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
+  ConnectBatched(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
   Stats(
     req: MessageInit<StatsRequest>,
     metadata: grpc.Metadata,
@@ -341,13 +374,13 @@ export class GrpcConnector implements Connector {
   }
 
   async connectWorker(address: string, timeoutMs: number): Promise<DispatcherLinkChannel> {
-    const stream = await this.open(address, timeoutMs, (c) => c.Connect(this.metadata()), 'worker stream');
-    return new StreamChannel(stream as never, address, true);
+    const stream = await this.open(address, timeoutMs, (c) => c.ConnectBatched(this.metadata()), 'worker stream');
+    return new StreamChannel(stream as never, address, true, true);
   }
 
   async connectClient(address: string, timeoutMs: number): Promise<SubmitChannel> {
-    const stream = await this.open(address, timeoutMs, (c) => c.Submit(this.metadata()), 'client stream');
-    return new StreamChannel(stream as never, address, true);
+    const stream = await this.open(address, timeoutMs, (c) => c.SubmitBatched(this.metadata()), 'client stream');
+    return new StreamChannel(stream as never, address, true, true);
   }
 
   async stats(address: string, request: MessageInit<StatsRequest>, timeoutMs: number): Promise<DispatcherStats> {
