@@ -112,9 +112,9 @@ export function resolveScaleOut(f: RawScaleOutFlags): ScaleOut {
 }
 
 /** A connector for the chosen transport (NATS: fails within ~4 s if unreachable), presenting `security`. */
-export async function createConnector(s: ScaleOut, name: string, log?: Logger, security: PeerSecurity = {}): Promise<Connector> {
-  if (s.transport === 'grpc') return new GrpcConnector({ tls: security.tls, authToken: security.authToken });
-  return NatsConnector.connect({ url: s.natsUrl!, prefix: s.prefix, name, log, credentials: s.natsCredentials, authToken: security.authToken });
+export async function createConnector(s: ScaleOut, name: string, log?: Logger, o: PeerSecurity & { keepaliveMs?: number } = {}): Promise<Connector> {
+  if (s.transport === 'grpc') return new GrpcConnector({ tls: o.tls, authToken: o.authToken, keepaliveMs: o.keepaliveMs });
+  return NatsConnector.connect({ url: s.natsUrl!, prefix: s.prefix, name, log, credentials: s.natsCredentials, authToken: o.authToken });
 }
 
 /** The dispatcher's transport factory for --transport nats (gRPC is the dispatcher's default). */

@@ -60,6 +60,11 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
       noWorkerWaitMs: o.noWorkerWaitMs,
       idempotencyCacheSize: o.idempotencyCacheSize,
       maxSlotsPerWorker: o.maxSlotsPerWorker,
+      jobTimeoutMs: o.jobTimeoutMs,
+      maxWorkerTimeouts: o.maxWorkerTimeouts,
+      maxInFlight: o.maxInFlight,
+      maxParked: o.maxParked,
+      maxStreams: o.maxStreams,
     },
     log.child({ dispatcherId: o.id }),
   );
