@@ -2,7 +2,7 @@
 // model — policies, job sizes, the seeded PRNG, metrics maths and errors. It imports nothing of
 // Node, gRPC, NATS, Redis or pino (lint enforces it), so every engine can load it.
 export { ErrorCode } from './gen/enums';
-export { JiqConfigError, JiqError, JiqJobError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
+export { JiqConfigError, JiqError, JiqJobError, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
 export type { ErrorCodeName } from './errors/errors';
 
 export { createPrng, deriveSeed, sampleExp, sampleIndex, sampleNormal, Sfc32 } from './random/prng';
@@ -29,6 +29,8 @@ export type { ProbeMode } from './policy/placement';
 export { fallbacks } from './policy/fallback';
 export type { FallbackContext, FallbackPolicy } from './policy/fallback';
 export { PolicyRegistry } from './policy/registry';
+
+export { EventHeap } from './heap/event-heap';
 
 export { IQueueMeter } from './metrics/iqueue-meter';
 export { meanCi95, Samples, tQuantile975 } from './metrics/summary';

@@ -31,14 +31,14 @@ export async function joinMembership(
   log: Logger,
   metrics?: DispatcherMetricsSource,
 ): Promise<DispatcherMembership> {
-  const redis = await connectRedis(o.redisUrl, { log });
+  const redis = await connectRedis(o.redisUrl, { log, tlsCaFile: o.redisTlsCaFile });
   const ttlMs = o.ttlMs ?? 3_000;
   const watcher = new MembershipWatcher(redis, o.prefix, 'worker', Math.max(100, Math.min(500, ttlMs / 4)), (_joined, left) => {
     for (const w of left) {
       log.info({ workerId: w }, 'worker left the membership; dropping it');
       dropWorker(w);
     }
-  }, log);
+  }, log, ttlMs);
   await watcher.start();
   let registration: MembershipRegistration | undefined;
   let publisher: MetricsPublisher | undefined;
