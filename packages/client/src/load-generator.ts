@@ -18,6 +18,8 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Stop early (Ctrl-C). */
   signal?: AbortSignal;
+  /** Every measured reply (after the warm-up), with its job's size: per-server breakdowns. */
+  onMeasured?: (r: SubmitResult, size: number) => void;
 }
 
 export interface LoadProgress {
@@ -94,11 +96,12 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
   let lagSum = 0;
   let late = 0;
 
-  const onResult = (measure: boolean) => (r: SubmitResult) => {
+  const onResult = (measure: boolean, size: number) => (r: SubmitResult) => {
     completed++;
     if (r.info.attempts > 1) redispatched++;
     if (!measure) return;
     measured++;
+    o.onMeasured?.(r, size);
     sojourn.add(r.info.sojournMs);
     service.add(r.info.serviceMs);
     latency.add(r.latencyMs);
@@ -129,9 +132,8 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
         submitted++;
         lagSum += now - next;
         if (now - next > 2) late++;
-        client
-          .send(PAYLOAD, { size: o.jobs.sample(sizeRng), measure })
-          .then(onResult(measure), onError);
+        const size = o.jobs.sample(sizeRng);
+        client.send(PAYLOAD, { size, measure }).then(onResult(measure, size), onError);
         next = t0 + schedule.next();
       }
       if (o.onProgress && now - lastProgress >= 1000) {

@@ -1,11 +1,4 @@
-import {
-  ErrorCode,
-  IQueueMeter,
-  TokenQueue,
-  type FallbackPolicy,
-  type Prng,
-  type TokenSelection,
-} from '@jiq/core';
+import { Candidates, ErrorCode, IQueueMeter, TokenQueue, type Prng, type Router } from '@jiq/core';
 import {
   type ClientChannel,
   type DispatcherHandlers,
@@ -21,13 +14,16 @@ import {
   type WorkerMessage,
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
+import { ServerProbes } from './server-probes';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
 
 export interface DispatcherCoreConfig {
   readonly id: string;
-  readonly selection: TokenSelection;
-  readonly fallback: FallbackPolicy;
+  /** The policy's one routing decision (@jiq/core): token, else its server picker. */
+  readonly router: Router;
   readonly rng: Prng;
+  /** A server probe (JSQ, JSQ(d), JIQ-Pod) unanswered after this counts as an infinitely long queue. */
+  readonly probeTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly maxAttempts: number;
   readonly noWorkerWaitMs: number;
@@ -56,6 +52,14 @@ interface InFlight {
   attempts: number;
 }
 
+/** A job waiting for the queue lengths its policy reads (a probe round trip). */
+interface Probing {
+  readonly job: Job;
+  readonly waiters: Waiter[];
+  readonly key: string;
+  readonly attempts: number;
+}
+
 interface Parked {
   readonly job: Job;
   readonly waiters: Waiter[];
@@ -76,16 +80,19 @@ const MAX_WORKER_ID_LENGTH = 256;
 export class DispatcherCore implements DispatcherHandlers {
   readonly tokens = new TokenQueue(64);
   readonly registry = new ServerRegistry();
+  readonly probes: ServerProbes;
+  private readonly probing = new Set<Probing>();
   readonly meter: IQueueMeter;
   private readonly inFlight = new Map<number, InFlight>();
-  private readonly byKey = new Map<string, InFlight | Parked>();
+  private readonly byKey = new Map<string, InFlight | Parked | Probing>();
   private readonly done: IdempotencyCache<Outcome>;
   private parked: Parked[] = [];
   private parkTimer: NodeJS.Timeout | undefined;
   private nextTicket = 1;
   private draining = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly fallbackCtx: { servers: number; rng: Prng };
+  /** Scratch candidates of routes that need no probe (allocation-free). */
+  private readonly noProbe = new Candidates();
   readonly counters = {
     tokensPlaced: 0,
     tokensUsed: 0,
@@ -112,11 +119,11 @@ export class DispatcherCore implements DispatcherHandlers {
   ) {
     this.meter = new IQueueMeter(now);
     this.done = new IdempotencyCache(config.idempotencyCacheSize);
-    this.fallbackCtx = { servers: 0, rng: config.rng };
+    this.probes = new ServerProbes(this.registry, config.probeTimeoutMs);
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size + this.parked.length;
+    return this.inFlight.size + this.parked.length + this.probing.size;
   }
 
   // ------------------------------------------------------------------ clients
@@ -167,32 +174,62 @@ export class DispatcherCore implements DispatcherHandlers {
     return undefined;
   }
 
-  /** JIQ: a token if the I-queue has one, else the fallback policy. */
+  /** A job arrives (or comes back after a worker loss): measure what it found, then route it. */
   private dispatch(job: Job, waiters: Waiter[], key: string, attempts: number): void {
-    const found = this.tokens.length;
-    if (attempts === 1) this.meter.arrival(found, job.measure);
-    let server: number;
-    let byToken: boolean;
-    let epoch = 0;
-    if (found > 0) {
-      server = this.config.selection(this.tokens);
-      epoch = this.tokens.poppedEpoch;
-      this.meter.setLength(this.tokens.length);
-      byToken = true;
-      this.counters.tokensUsed++;
-    } else if (this.registry.liveCount > 0) {
-      this.fallbackCtx.servers = this.registry.liveCount;
-      server = this.registry.liveAt(this.config.fallback(this.fallbackCtx));
-      byToken = false;
-      this.counters.fallbacks++;
-    } else {
+    if (attempts === 1) this.meter.arrival(this.tokens.length, job.measure);
+    this.route(job, waiters, key, attempts);
+  }
+
+  /**
+   * The policy's decision (@jiq/core Router, the simulator's code): a token if the policy uses
+   * tokens and the I-queue has one, else the server picker; when the picker reads queue
+   * lengths, the candidates are probed first (the job waits one round trip).
+   */
+  private route(job: Job, waiters: Waiter[], key: string, attempts: number, probed?: Candidates): void {
+    const router = this.config.router;
+    const queue = router.usesTokens ? this.tokens : null;
+    const live = this.registry.liveCount;
+    if (live === 0 && !(queue && queue.length > 0)) {
       this.park({ job, waiters, key, attempts, since: this.now() });
       return;
     }
+    if (!probed && router.needsLengths(queue)) {
+      const c = new Candidates();
+      router.candidates(live, this.config.rng, c);
+      for (let i = 0; i < c.count; i++) {
+        const server = this.registry.liveAt(c.ids[i]!);
+        c.ids[i] = server;
+        c.speeds[i] = this.registry.speedOf(server);
+      }
+      const p: Probing = { job, waiters, key, attempts };
+      this.probing.add(p);
+      if (key !== '') this.byKey.set(key, p);
+      this.probes.probe(c, (answered) => {
+        this.probing.delete(p);
+        if (key !== '') this.byKey.delete(key);
+        this.route(job, waiters, key, attempts, answered);
+      });
+      return;
+    }
+    const c = probed ?? this.noProbe;
+    const picked = router.route(queue, live, this.config.rng, c);
+    const server = router.byToken || router.picker.reads !== 'none' ? picked : this.registry.liveAt(picked);
+    if (!router.byToken && !this.registry.isLive(server)) {
+      // Every probed server left while we asked: decide again among the live ones.
+      this.route(job, waiters, key, attempts);
+      return;
+    }
+    const byToken = router.byToken;
+    const epoch = byToken ? router.epoch : 0;
+    if (byToken) {
+      this.meter.setLength(this.tokens.length);
+      this.counters.tokensUsed++;
+    } else this.counters.fallbacks++;
     const worker = this.registry.ownerOf(server)!;
     const ticket = this.takeTicket();
     const entry: InFlight = { ticket, job, waiters, key, server, worker, byToken, attempts };
     this.inFlight.set(ticket, entry);
+    this.probes.sent(server);
     if (key !== '') this.byKey.set(key, entry);
     worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch } });
   }
@@ -235,7 +272,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.parked = [];
     for (const p of list) {
       if (p.key !== '') this.byKey.delete(p.key);
-      this.dispatch(p.job, p.waiters, p.key, p.attempts);
+      this.route(p.job, p.waiters, p.key, p.attempts);
     }
     this.stopParkTimerIfIdle();
   }
@@ -297,7 +334,8 @@ export class DispatcherCore implements DispatcherHandlers {
       this.workerGone(previous, new Error('replaced by a new connection'));
       previous.channel.close();
     }
-    const entry = this.registry.addWorker(hello.workerId, slots, channel)!;
+    const speeds = hello.slotSpeeds.length > 0 ? hello.slotSpeeds : [hello.speed || 1];
+    const entry = this.registry.addWorker(hello.workerId, slots, channel, speeds)!;
     channel.send({ hello: { dispatcherId: this.config.id } });
     this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');
     this.releaseParked();
@@ -310,6 +348,7 @@ export class DispatcherCore implements DispatcherHandlers {
     else if (msg.withdraw) this.withdrawToken(entry, msg.withdraw.token);
     else if (msg.probe) entry.channel.send({ probeReply: { requestId: msg.probe.requestId, length: this.tokens.length } });
     else if (msg.leave) this.workerLeaving(entry);
+    else if (msg.lengths) this.probes.answer(entry, msg.lengths);
     else this.counters.malformed++;
   }
 
@@ -324,7 +363,8 @@ export class DispatcherCore implements DispatcherHandlers {
       this.counters.malformed++;
       return;
     }
-    if (!entry.accepting) return;
+    // A token-less policy (random, JSQ...) ignores tokens from a worker configured for JIQ.
+    if (!entry.accepting || !this.config.router.usesTokens) return;
     this.tokens.place(server, token.epoch);
     this.meter.setLength(this.tokens.length);
     this.counters.tokensPlaced++;
@@ -391,6 +431,7 @@ export class DispatcherCore implements DispatcherHandlers {
     const left = !entry.accepting;
     this.removeTokensOf(entry);
     this.registry.removeWorker(entry);
+    this.probes.workerGone(entry);
     const lost = [...this.inFlight.values()].filter((j) => j.worker === entry);
     if (lost.length > 0 || (err && !left)) {
       this.log.warn({ workerId: entry.workerId, lostJobs: lost.length, err: err?.message }, 'worker disconnected');

@@ -1,4 +1,4 @@
-import { createPrng, fallbacks, tokenSelections } from '@jiq/core';
+import { createPrng, createRouter } from '@jiq/core';
 import {
   createLogger,
   startGrpcDispatcherServer,
@@ -38,12 +38,13 @@ const grpcTransport: DispatcherTransportFactory = (handlers, o) =>
 export async function startDispatcher(options: DispatcherOptions = {}): Promise<DispatcherHandle> {
   const o = resolveDispatcherOptions(options);
   const log = o.logger ?? createLogger('jiq-dispatcher');
-  const core = new DispatcherCore(
+  const rng = createPrng(o.seed);
+  const core: DispatcherCore = new DispatcherCore(
     {
       id: o.id,
-      selection: tokenSelections.get(o.select)!,
-      fallback: fallbacks.get(o.fallback)!({}),
-      rng: createPrng(o.seed),
+      router: createRouter(o.policy, { start: rng.next(), speedOf: (s) => core.registry.speedOf(s) }),
+      rng,
+      probeTimeoutMs: o.probeTimeoutMs,
       maxPayloadBytes: o.maxPayloadBytes,
       maxAttempts: o.maxAttempts,
       noWorkerWaitMs: o.noWorkerWaitMs,
@@ -76,7 +77,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     await server?.close();
     throw err;
   }
-  log.info({ dispatcherId: o.id, address: server.address, select: o.select, fallback: o.fallback }, 'dispatcher listening');
+  log.info({ dispatcherId: o.id, address: server.address, policy: o.policy.policy, select: o.policy.select }, 'dispatcher listening');
   let closing: Promise<void> | undefined;
   return {
     id: o.id,

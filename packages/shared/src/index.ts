@@ -17,6 +17,8 @@ export type {
   PlaceToken,
   ProbeReply,
   ProbeRequest,
+  ProbeServers,
+  ServerLengths,
   StatsRequest,
   SubmitReply,
   SubmitRequest,
@@ -43,6 +45,7 @@ export type {
 export { ExponentialBackoff } from './transport/backoff';
 export type { BackoffPolicy } from './transport/backoff';
 export { GrpcConnector, startGrpcDispatcherServer } from './transport/grpc';
+export { MemoryConnector, memoryChannelPair } from './transport/memory';
 export type { GrpcServerOptions } from './transport/grpc';
 export { NatsConnector, startNatsDispatcherServer } from './transport/nats';
 export type { NatsDispatcherServer, NatsServerCounters, NatsTransportOptions } from './transport/nats';

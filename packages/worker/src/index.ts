@@ -1,5 +1,5 @@
 // Public API of @jiq/worker.
 export { startWorker } from './start-worker';
 export type { WorkerHandle } from './start-worker';
-export type { JobContext, JobHandler, TokenMode, WorkerMembershipOptions, WorkerOptions } from './options';
+export type { JobContext, JobHandler, WorkerMembershipOptions, WorkerOptions } from './options';
 export type { WorkerCounters } from './worker-core';

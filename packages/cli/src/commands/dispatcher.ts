@@ -1,6 +1,7 @@
 import { startDispatcher } from '@jiq/dispatcher';
 import { createLogger } from '@jiq/shared';
 import { Option, type Command } from 'commander';
+import { DISPATCH_POLICIES, TOKEN_SELECTIONS } from '@jiq/core';
 import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../options';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
@@ -13,21 +14,26 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--id <id>', 'dispatcher id (default: generated)')
     .addOption(new Option('--host <host>', 'interface to listen on (gRPC)').env('JIQ_HOST').default('127.0.0.1'))
     .option('--port <port>', 'port to listen on (0 = any free port)', parseNonNegativeInt('--port'), 7400)
-    .option('--select <policy>', 'token selection: fcfs | lcfs', parseChoice('--select', ['fcfs', 'lcfs'] as const), 'fcfs')
-    .option('--fallback <policy>', 'when the I-queue is empty: random | pod', parseChoice('--fallback', ['random', 'pod'] as const), 'random')
+    .option('--policy <policy>', `dispatch policy (see jiq policies): ${DISPATCH_POLICIES.join(' | ')}`, parseChoice('--policy', DISPATCH_POLICIES), 'jiq')
+    .option('--select <sel>', `token selection: ${TOKEN_SELECTIONS.join(' | ')}`, parseChoice('--select', TOKEN_SELECTIONS), 'fcfs')
+    .option('--d <d>', 'servers probed per job by jsq-d (default 2)', parsePositiveInt('--d'))
+    .option('--fallback-d <d>', 'servers probed by jiq-pod\'s fallback', parsePositiveInt('--fallback-d'), 2)
+    .option('--probe-timeout-ms <ms>', 'a server probe unanswered after this counts as an infinite queue', parsePositiveInt('--probe-timeout-ms'), 1000)
     .option('--max-payload-bytes <n>', 'refuse larger payloads with INVALID_ARGUMENT', parsePositiveInt('--max-payload-bytes'), 4 * 1024 * 1024)
     .option('--seed <n>', 'seed of the dispatcher\'s random choices', parseNonNegativeInt('--seed'))
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: JIQ_LOG_LEVEL or info)')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
     .action(async (o: RawScaleOutFlags & {
-      id?: string; host: string; port: number; select: string; fallback: string; maxPayloadBytes: number;
+      id?: string; host: string; port: number; policy: string; select: string; d?: number; fallbackD: number; probeTimeoutMs: number;
+      maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
     }) => {
       const scale = resolveScaleOut(o);
       const logger = createLogger('jiq-dispatcher', o.logLevel);
       const handle = await startDispatcher({
-        id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, select: o.select, fallback: o.fallback,
+        id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, policy: o.policy, select: o.select, d: o.d,
+        fallbackD: o.fallbackD, probeTimeoutMs: o.probeTimeoutMs,
         maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger,
         transport: scale.transport === 'nats' ? natsDispatcherTransport(scale, logger) : undefined,
         membership: membershipOf(scale),
