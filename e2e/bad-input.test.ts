@@ -24,7 +24,7 @@ describe('jiq cluster refuses bad flags before starting anything', () => {
     [['--lambda', '0.5', '--select', 'random'], '--select: must be one of fcfs | lcfs | fastest'],
     [['--lambda', '0.5', '--policy', 'jsq-stale'], '--policy: must be one of jiq | jiq-pod | random | round-robin | jsq | jsq-d | jfsq'],
     [['--lambda', '0.5', '--workers', '4', '--n', '5'], '--n: disagrees with --workers 4'],
-    [['--lambda', '0.5', '--policy', 'random', '--select', 'fastest'], '--select: fastest token selection applies to the jiq policies'],
+    [['--lambda', '0.5', '--policy', 'random', '--select', 'fastest'], '--select: token selection applies to the jiq policies (policy random does not use it)'],
     [['--lambda', '0.5', '--policy', 'jsq-d', '--workers', '2', '--d', '3'], '--d: must be <= n = 2'],
     [['--lambda', '0.5', '--speeds', '1,0'], '--speeds: speeds must be finite numbers > 0'],
     [['--lambda', '0.5', '--multi-token', '--withdraw'], '--multi-token: is a no-withdrawal variant'],

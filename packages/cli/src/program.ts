@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommand } from './commands/cluster';
 import { registerDispatcherCommand } from './commands/dispatcher';
 import { registerLoadCommand } from './commands/load';
 import { registerExperimentCommand } from './commands/experiment';
 import { registerModelCommand } from './commands/model';
+import { registerPoliciesCommand } from './commands/policies';
 import { registerSimCommand } from './commands/sim';
 import { registerStatsCommand } from './commands/stats';
 import { registerWorkerCommand } from './commands/worker';
@@ -19,11 +22,18 @@ const registrations: ((program: Command) => void)[] = [
   registerModelCommand,
   registerSimCommand,
   registerExperimentCommand,
+  registerPoliciesCommand,
 ];
+
+/** The installed @jiq/cli version (dist/ sits next to package.json, in the repo and in the tarball). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 export function buildProgram(): Command {
   const program = new Command('jiq')
     .description('Join-Idle-Queue job dispatch: cluster, simulator and mean-field model')
+    .version(cliVersion(), '-V, --version', 'print the jiq version')
     .showHelpAfterError()
     .exitOverride();
   for (const register of registrations) register(program);

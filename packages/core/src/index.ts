@@ -4,6 +4,7 @@
 export { ErrorCode } from './gen/enums';
 export { choiceOf, positiveInteger } from './errors/config-checks';
 export { JiqConfigError, JiqError, JiqJobError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
+export type { ErrorCodeName } from './errors/errors';
 
 export { createPrng, deriveSeed, sampleExp, sampleIndex, sampleNormal, Sfc32 } from './random/prng';
 export type { Prng } from './random/prng';
@@ -39,3 +40,7 @@ export { PolicyRegistry } from './policy/registry';
 
 export { IQueueMeter } from './metrics/iqueue-meter';
 export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
+export { batchMeans, batchMeansCi95, DEFAULT_BATCHES, stationarityCheck } from './metrics/batch-means';
+export type { StationarityCheck } from './metrics/batch-means';
+export { HopHistogram } from './metrics/hop-histogram';
+export type { HopHistogramData, HopSummary } from './metrics/hop-histogram';

@@ -1,4 +1,4 @@
-import { Candidates, ErrorCode, IQueueMeter, TokenQueue, type Prng, type Router } from '@jiq/core';
+import { Candidates, ErrorCode, HopHistogram, IQueueMeter, TokenQueue, type Prng, type Router } from '@jiq/core';
 import {
   type ClientChannel,
   type DispatcherHandlers,
@@ -7,11 +7,14 @@ import {
   type JobDone,
   type Logger,
   type MessageInit,
+  type PlaceToken,
   type StatsRequest,
   type SubmitReply,
   type Token,
+  type WithdrawToken,
   type WorkerChannel,
   type WorkerMessage,
+  wallClockMs,
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
 import { ServerProbes } from './server-probes';
@@ -39,6 +42,19 @@ interface ClientEntry {
 interface Waiter {
   readonly client: ClientEntry;
   readonly requestId: number;
+  /** now() when the submit arrived: the dispatcher-side response time starts here. */
+  readonly receivedAt: number;
+}
+
+/**
+ * Told about completions and failures as they happen (the Prometheus histograms and the
+ * failures-by-code counter); unset, the hot path pays one undefined check.
+ */
+export interface DispatcherObserver {
+  /** A worker finished a job: submit-to-reply time here, and the worker's own sojourn time. */
+  completed(responseMs: number, sojournMs: number): void;
+  /** A job was refused or failed with this code. */
+  failed(code: ErrorCode): void;
 }
 
 interface InFlight {
@@ -93,6 +109,9 @@ export class DispatcherCore implements DispatcherHandlers {
   private drainWaiters: (() => void)[] = [];
   /** Scratch candidates of routes that need no probe (allocation-free). */
   private readonly noProbe = new Candidates();
+  observer: DispatcherObserver | undefined;
+  /** Arrivals since start (warm-up included, never reset): what Prometheus counts. */
+  readonly lifetime = { arrivals: 0, emptyArrivals: 0 };
   readonly counters = {
     tokensPlaced: 0,
     tokensUsed: 0,
@@ -108,6 +127,17 @@ export class DispatcherCore implements DispatcherHandlers {
     malformed: 0,
   };
 
+  /** Hop delays seen here within the measured window (see docs/performance.md). */
+  readonly hops = {
+    probeRtt: new HopHistogram(),
+    place: new HopHistogram(),
+    assign: new HopHistogram(),
+    withdraw: new HopHistogram(),
+    done: new HopHistogram(),
+  };
+  /** Token time in flight: slot idle -> token here, plus assign hops of jobs sent by token to idle slots. */
+  private tokenInvisibleMs = 0;
+
   /** Malformed messages the transport counted and dropped (NATS), and its count at the last reset. */
   private transportMalformed: () => number = () => 0;
   private transportMalformedBase = 0;
@@ -116,6 +146,8 @@ export class DispatcherCore implements DispatcherHandlers {
     private readonly config: DispatcherCoreConfig,
     private readonly log: Logger,
     private readonly now: () => number = () => performance.now(),
+    /** Epoch ms shared with the workers' clocks (hop timestamps). */
+    private readonly wallNow: () => number = wallClockMs,
   ) {
     this.meter = new IQueueMeter(now);
     this.done = new IdempotencyCache(config.idempotencyCacheSize);
@@ -147,7 +179,7 @@ export class DispatcherCore implements DispatcherHandlers {
     if (job.deadlineMs > 0 && Date.now() > job.deadlineMs) {
       return this.refuse(client, requestId, job.id, ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before dispatch');
     }
-    const waiter: Waiter = { client, requestId };
+    const waiter: Waiter = { client, requestId, receivedAt: this.now() };
     const key = job.idempotencyKey;
     if (key !== '') {
       const running = this.byKey.get(key);
@@ -176,7 +208,12 @@ export class DispatcherCore implements DispatcherHandlers {
 
   /** A job arrives (or comes back after a worker loss): measure what it found, then route it. */
   private dispatch(job: Job, waiters: Waiter[], key: string, attempts: number): void {
-    if (attempts === 1) this.meter.arrival(this.tokens.length, job.measure);
+    const found = this.tokens.length;
+    if (attempts === 1) {
+      this.meter.arrival(found, job.measure);
+      this.lifetime.arrivals++;
+      if (found === 0) this.lifetime.emptyArrivals++;
+    }
     this.route(job, waiters, key, attempts);
   }
 
@@ -231,7 +268,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.inFlight.set(ticket, entry);
     this.probes.sent(server);
     if (key !== '') this.byKey.set(key, entry);
-    worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch } });
+    worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch, sentAtMs: this.wallNow() } });
   }
 
   private takeTicket(): number {
@@ -286,15 +323,17 @@ export class DispatcherCore implements DispatcherHandlers {
 
   private refuse(client: ClientEntry, requestId: number, jobId: string, code: ErrorCode, message: string): void {
     this.counters.rejected++;
+    this.observer?.failed(code);
     this.send({ client, requestId }, jobId, { ok: false, error: { code, message } });
   }
 
-  private send(w: Waiter, jobId: string, outcome: Outcome): void {
+  private send(w: Pick<Waiter, 'client' | 'requestId'>, jobId: string, outcome: Outcome): void {
     if (w.client.open) w.client.channel.send({ requestId: w.requestId, jobId, ...outcome });
   }
 
   private finish(entry: { waiters: Waiter[]; key: string }, jobId: string, outcome: Outcome): void {
     for (const w of entry.waiters) this.send(w, jobId, outcome);
+    if (!outcome.ok) this.observer?.failed(outcome.error?.code ?? ErrorCode.ERROR_CODE_UNSPECIFIED);
     if (entry.key !== '') {
       this.byKey.delete(entry.key);
       if (outcome.ok) this.done.set(entry.key, outcome);
@@ -336,7 +375,7 @@ export class DispatcherCore implements DispatcherHandlers {
     }
     const speeds = hello.slotSpeeds.length > 0 ? hello.slotSpeeds : [hello.speed || 1];
     const entry = this.registry.addWorker(hello.workerId, slots, channel, speeds)!;
-    channel.send({ hello: { dispatcherId: this.config.id } });
+    channel.send({ hello: { dispatcherId: this.config.id, echoSentAtMs: hello.sentAtMs, nowMs: this.wallNow() } });
     this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');
     this.releaseParked();
     return entry;
@@ -344,8 +383,8 @@ export class DispatcherCore implements DispatcherHandlers {
 
   private fromWorker(entry: WorkerEntry, msg: WorkerMessage): void {
     if (msg.done) this.completed(entry, msg.done);
-    else if (msg.place) this.placeToken(entry, msg.place.token);
-    else if (msg.withdraw) this.withdrawToken(entry, msg.withdraw.token);
+    else if (msg.place) this.placeToken(entry, msg.place);
+    else if (msg.withdraw) this.withdrawToken(entry, msg.withdraw);
     else if (msg.probe) entry.channel.send({ probeReply: { requestId: msg.probe.requestId, length: this.tokens.length } });
     else if (msg.leave) this.workerLeaving(entry);
     else if (msg.lengths) this.probes.answer(entry, msg.lengths);
@@ -357,7 +396,8 @@ export class DispatcherCore implements DispatcherHandlers {
     return this.registry.serverOf(entry, token.slot);
   }
 
-  private placeToken(entry: WorkerEntry, token: Token | null | undefined): void {
+  private placeToken(entry: WorkerEntry, place: PlaceToken): void {
+    const token = place.token;
     const server = this.serverForToken(entry, token);
     if (server === undefined || !token) {
       this.counters.malformed++;
@@ -368,14 +408,22 @@ export class DispatcherCore implements DispatcherHandlers {
     this.tokens.place(server, token.epoch);
     this.meter.setLength(this.tokens.length);
     this.counters.tokensPlaced++;
+    if (this.meter.measuring) {
+      const t = this.wallNow();
+      if (place.sentAtMs > 0) this.hops.place.add(t - place.sentAtMs);
+      if (place.probeRttMs > 0) this.hops.probeRtt.add(place.probeRttMs);
+      if (place.idleSinceMs > 0) this.tokenInvisibleMs += Math.max(0, t - place.idleSinceMs);
+    }
   }
 
-  private withdrawToken(entry: WorkerEntry, token: Token | null | undefined): void {
+  private withdrawToken(entry: WorkerEntry, withdraw: WithdrawToken): void {
+    const token = withdraw.token;
     const server = this.serverForToken(entry, token);
     if (server === undefined || !token) {
       this.counters.malformed++;
       return;
     }
+    if (this.meter.measuring && withdraw.sentAtMs > 0) this.hops.withdraw.add(this.wallNow() - withdraw.sentAtMs);
     if (this.tokens.withdraw(server, token.epoch)) {
       this.meter.setLength(this.tokens.length);
       this.counters.tokensWithdrawn++;
@@ -396,6 +444,8 @@ export class DispatcherCore implements DispatcherHandlers {
     if (done.raceWithdrawn) this.counters.raceWithdrawn++;
     if (done.ok) this.counters.completed++;
     else this.counters.failed++;
+    if (job.job.measure) this.measureDone(job, done);
+    this.observer?.completed(this.now() - job.waiters[0]!.receivedAt, done.sojournMs);
     this.finish(job, job.job.id, {
       ok: done.ok,
       result: done.result,
@@ -411,6 +461,15 @@ export class DispatcherCore implements DispatcherHandlers {
         dispatcherId: this.config.id,
       },
     });
+  }
+
+  private measureDone(job: InFlight, done: JobDone): void {
+    if (done.sentAtMs > 0) this.hops.done.add(this.wallNow() - done.sentAtMs);
+    if (done.assignMs > 0) {
+      this.hops.assign.add(done.assignMs);
+      // A job sent by token to an idle slot: the slot stayed idle, unseen, while the job travelled.
+      if (job.byToken && !done.raceBusy) this.tokenInvisibleMs += done.assignMs;
+    }
   }
 
   private removeTokensOf(entry: WorkerEntry): void {
@@ -476,6 +535,14 @@ export class DispatcherCore implements DispatcherHandlers {
       raceWithdrawn: c.raceWithdrawn,
       rejected: c.rejected,
       malformed: c.malformed + this.transportMalformed() - this.transportMalformedBase,
+      hops: {
+        probeRtt: this.hops.probeRtt.toData(),
+        place: this.hops.place.toData(),
+        assign: this.hops.assign.toData(),
+        withdraw: this.hops.withdraw.toData(),
+        done: this.hops.done.toData(),
+      },
+      tokenInvisibleMs: this.tokenInvisibleMs,
       queueLength: this.tokens.length,
       workers: this.registry.workerCount,
       servers: this.registry.liveCount,
@@ -491,6 +558,8 @@ export class DispatcherCore implements DispatcherHandlers {
     if (request.reset) {
       this.meter.reset();
       for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] = 0;
+      for (const h of Object.values(this.hops)) h.reset();
+      this.tokenInvisibleMs = 0;
       this.transportMalformedBase = this.transportMalformed();
     }
     return out;

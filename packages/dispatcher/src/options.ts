@@ -1,5 +1,8 @@
-import { JiqConfigError, resolvePolicyConfig, type PolicyConfig } from '@jiq/core';
+import { JiqConfigError, resolvePolicyConfig, type DispatchPolicyName, type PolicyConfig, type TokenSelectionName } from '@jiq/core';
 import { type DispatcherHandlers, type DispatcherServer, type Logger } from '@jiq/shared';
+
+/** The policy names of @jiq/core's registries (checked against them at start). */
+export type { DispatchPolicyName, TokenSelectionName };
 
 /** Starts serving a dispatcher over some transport (gRPC by default; NATS plugs in here). */
 export type DispatcherTransportFactory = (
@@ -18,9 +21,9 @@ export interface DispatcherOptions {
    * Dispatch policy, by the simulator's names: jiq | jiq-pod | random | round-robin | jsq |
    * jsq-d | jfsq (see `jiq policies`). Default "jiq".
    */
-  policy?: string;
+  policy?: DispatchPolicyName;
   /** Token selection (token policies): "fcfs" (oldest), "lcfs" (newest), "fastest". Default "fcfs". */
-  select?: string;
+  select?: TokenSelectionName;
   /** Servers probed per job by jsq-d (default 2). */
   d?: number;
   /** Servers probed by jiq-pod's fallback when the I-queue is empty (default 2). */
@@ -39,10 +42,19 @@ export interface DispatcherOptions {
   idempotencyCacheSize?: number;
   /** How long close() waits for in-flight jobs. Default 30000 ms. */
   drainTimeoutMs?: number;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
   transport?: DispatcherTransportFactory;
+  /** Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 = a free one). Off by default. */
+  metrics?: MetricsEndpointOptions;
   /** Redis membership: register this dispatcher, and drop workers that leave or expire. */
   membership?: DispatcherMembershipOptions;
+}
+
+export interface MetricsEndpointOptions {
+  port: number;
+  /** Default: the dispatcher's own `host`. */
+  host?: string;
 }
 
 export interface DispatcherMembershipOptions {
@@ -56,9 +68,9 @@ export interface DispatcherMembershipOptions {
 }
 
 export type ResolvedDispatcherOptions = Required<
-  Omit<DispatcherOptions, 'logger' | 'transport' | 'membership' | 'policy' | 'select' | 'd' | 'fallbackD'>
+  Omit<DispatcherOptions, 'logger' | 'transport' | 'membership' | 'metrics' | 'policy' | 'select' | 'd' | 'fallbackD'>
 > &
-  Pick<DispatcherOptions, 'logger' | 'transport' | 'membership'> & { policy: PolicyConfig };
+  Pick<DispatcherOptions, 'logger' | 'transport' | 'membership' | 'metrics'> & { policy: PolicyConfig };
 
 function integer(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -92,5 +104,6 @@ export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatch
     logger: o.logger,
     transport: o.transport,
     membership: o.membership,
+    metrics: o.metrics && { ...o.metrics, port: integer('metrics.port', o.metrics.port, 0, 65535) },
   };
 }

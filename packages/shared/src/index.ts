@@ -9,6 +9,8 @@ export type {
   DispatcherHello,
   DispatcherMessage,
   DispatcherStats,
+  HopDelays,
+  HopHistogram as HopHistogramMessage,
   Job,
   JobDone,
   JobError,
@@ -29,7 +31,19 @@ export type {
   WorkerMessage,
 } from './gen/jiq';
 
-export { createLogger, LOG_LEVELS } from './logger';
+export { createLogger, LOG_LEVELS, silentLogger } from './logger';
+export { startOpsServer } from './http-ops-server';
+export type { OpsServer, OpsServerOptions, Readiness } from './http-ops-server';
+export {
+  Counter,
+  createMetricsRegistry,
+  exposition,
+  Histogram,
+  monotonicTotal,
+  scrapedCounter,
+  scrapedGauge,
+} from './metrics-prometheus';
+export type { MetricsRegistry } from './metrics-prometheus';
 export type { Logger, LogLevel } from './logger';
 
 export type {
@@ -62,3 +76,4 @@ export type { ClusterMetrics, PublishedMetrics } from './redis-metrics/read-metr
 export { summariseClusterMetrics } from './redis-metrics/summarise-metrics';
 export type { ClusterMetricsSummary } from './redis-metrics/summarise-metrics';
 export { listRuns, loadRun, newRunId, storeRun } from './redis-metrics/run-store';
+export { clockOffsetMs, wallClockMs } from './hop-clock';

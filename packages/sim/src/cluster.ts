@@ -57,17 +57,18 @@ export class Cluster {
 
   private readonly kind: Kind;
   private readonly n: number;
-  private readonly m: number;
-  private readonly withdraw: boolean;
-  private readonly oneToken: boolean;
+  readonly m: number;
+  readonly withdraw: boolean;
+  readonly oneToken: boolean;
   /** One-token rule: the dispatcher holding the server's token, or -1. */
-  private readonly tokenAt: Int32Array;
-  private readonly epoch: Uint32Array;
-  private readonly placement: SqdPlacement;
+  readonly tokenAt: Int32Array;
+  /** The epoch of each server's latest token (the one-token rule's outstanding one when tokenAt >= 0). */
+  readonly epoch: Uint32Array;
+  readonly placement: SqdPlacement;
   /** One router per dispatcher (round-robin keeps a position per dispatcher). */
   private readonly routers: Router[];
   private readonly candidates = new Candidates();
-  private readonly lengthOf: (dispatcher: number) => number;
+  readonly lengthOf: (dispatcher: number) => number;
   private readonly sq: ShortestQueueIndex | null;
   private readonly fsq: FastestShortestIndex | null;
 
@@ -114,6 +115,21 @@ export class Cluster {
   route(dispatcher: number): number {
     let s: number;
     switch (this.kind) {
+      case Kind.Jiq: {
+        s = this.tokenOrFallback(dispatcher);
+        if (this.byToken) {
+          if (this.oneToken) this.tokenAt[s] = -1;
+          if (this.len[s]! > 0) this.tokenToBusy++;
+        } else if (this.withdraw) {
+          const h = this.tokenAt[s]!;
+          if (h >= 0) {
+            this.withdrawAt(h, s, this.epoch[s]!);
+            this.tokenAt[s] = -1;
+            this.withdrawals++;
+          }
+        }
+        break;
+      }
       case Kind.Jsq:
         s = this.sq!.pickShortest(this.rng.next());
         this.sq!.increment(s);
@@ -122,36 +138,9 @@ export class Cluster {
         s = this.fsq!.top();
         this.fsq!.increment(s);
         break;
-      default: {
-        const router = this.routers[dispatcher]!;
-        const q = this.kind === Kind.Jiq ? this.queues[dispatcher]! : null;
-        if (router.needsLengths(q)) {
-          const c = this.candidates;
-          router.candidates(this.n, this.rng, c);
-          for (let i = 0; i < c.count; i++) c.lengths[i] = this.len[c.ids[i]!]!;
-        }
-        s = router.route(q, this.n, this.rng, this.candidates);
-        if (q === null) break;
-        const L = q.length + (router.byToken ? 1 : 0);
-        this.foundLength = L;
-        this.foundEmpty = !router.byToken;
-        this.byToken = router.byToken;
-        if (router.byToken) {
-          this.tokenMove(L, L - 1);
-          if (this.oneToken) this.tokenAt[s] = -1;
-          if (this.len[s]! > 0) this.tokenToBusy++;
-        } else if (this.withdraw) {
-          const h = this.tokenAt[s]!;
-          if (h >= 0) {
-            const hq = this.queues[h]!;
-            const Lh = hq.length;
-            hq.withdraw(s, this.epoch[s]!);
-            this.tokenMove(Lh, Lh - 1);
-            this.tokenAt[s] = -1;
-            this.withdrawals++;
-          }
-        }
-      }
+      default:
+        // random, round-robin, jsq-d: the router without tokens.
+        s = this.tokenOrFallback(dispatcher);
     }
     this.routed++;
     const before = this.len[s]!;
@@ -159,6 +148,65 @@ export class Cluster {
     if (before === 0) this.busyChange(1);
     this.len[s] = before + 1;
     return s;
+  }
+
+  /**
+   * The dispatcher's decision, through @jiq/core's Router (the dispatcher process's code): pop
+   * a token of its I-queue (its epoch in the queue's `poppedEpoch`), or the server picker when
+   * it is empty or the policy has no tokens (fed the queue lengths it reads). Sets foundLength, foundEmpty and byToken;
+   * the server's side (its length, its outstanding token) is the caller's.
+   */
+  tokenOrFallback(dispatcher: number): number {
+    const router = this.routers[dispatcher]!;
+    const q = this.kind === Kind.Jiq ? this.queues[dispatcher]! : null;
+    if (router.needsLengths(q)) {
+      const c = this.candidates;
+      router.candidates(this.n, this.rng, c);
+      for (let i = 0; i < c.count; i++) c.lengths[i] = this.len[c.ids[i]!]!;
+    }
+    const L = q === null ? 0 : q.length;
+    const s = router.route(q, this.n, this.rng, this.candidates);
+    if (q !== null) {
+      this.foundLength = L;
+      this.foundEmpty = !router.byToken;
+      this.byToken = router.byToken;
+      if (router.byToken) this.tokenMove(L, L - 1);
+    }
+    return s;
+  }
+
+
+  /** Places the token (s, epoch) at I-queue i (replacing one s holds there). */
+  placeAt(i: number, s: number, epoch: number): void {
+    const q = this.queues[i]!;
+    const L = q.length;
+    if (q.place(s, epoch)) this.tokenMove(L, L + 1);
+  }
+
+  /** Withdraws the token (s, epoch) from I-queue i; false when it is no longer there (used, or a stale epoch). */
+  withdrawAt(i: number, s: number, epoch: number): boolean {
+    const q = this.queues[i]!;
+    const L = q.length;
+    if (!q.withdraw(s, epoch)) return false;
+    this.tokenMove(L, L - 1);
+    return true;
+  }
+
+  /** A job reaches server s (delay engine; `route` does this itself). Returns true when it must wait. */
+  arrive(s: number): boolean {
+    const before = this.len[s]!;
+    if (before === 0) this.busyChange(1);
+    this.len[s] = before + 1;
+    return before > 0;
+  }
+
+  /** Server s finished a job (delay engine: no token placed here); returns true when it became idle. */
+  depart(s: number): boolean {
+    const l = this.len[s]! - 1;
+    this.len[s] = l;
+    if (l > 0) return false;
+    this.busyChange(-1);
+    return true;
   }
 
   /** The server finished a job; returns true when it became idle. */

@@ -15,6 +15,7 @@ import {
   type TokenRule,
   type TokenSelectionName,
 } from '@jiq/core';
+import { allZero, parseDelays, type DelayLaws, type DelaysOption } from './delays';
 import { parseSpeeds } from './speeds';
 
 /**
@@ -41,7 +42,7 @@ export interface SimOptions {
   lambda: number;
   /** Probes per token placement (jiq, jiq-pod), or per job (jsq-d). Default 1 (jiq), 2 (jsq-d). */
   d?: number;
-  /** Servers withdraw their token when another dispatcher gives them work. Default true (false with tokens: 'multi'). */
+  /** Servers withdraw their token when another dispatcher gives them work. Default false. */
   withdraw?: boolean;
   select?: TokenSelectionName;
   probe?: ProbeMode;
@@ -62,6 +63,12 @@ export interface SimOptions {
   /** Batches per replication for batch-means CIs when reps = 1 (default 20). */
   batches?: number;
   engine?: EngineName;
+  /**
+   * Message delays per hop in units of the mean job size (see delays.ts): a spec
+   * "place=X,probe=X,assign=X,withdraw=X" (X a constant, exp:MEAN or file:PATH) or an object.
+   * Missing hops are 0; all 0 (the default) runs the zero-delay engines. Token policies only.
+   */
+  delays?: DelaysOption;
   /** Include wall-clock figures (jobsPerSecond, ...). Default true; false for byte-identical output. */
   timing?: boolean;
   /** Called after each replication (progress). */
@@ -88,7 +95,9 @@ export interface SimConfig {
   warmup: number;
   seed: number;
   batches: number;
-  engine: 'markov' | 'events';
+  engine: 'markov' | 'events' | 'delays';
+  /** Message delays; null when every hop is 0 (the zero-delay engines run). */
+  delays: DelayLaws | null;
   timing: boolean;
 }
 
@@ -150,7 +159,15 @@ export function resolveOptions(o: SimOptions): SimConfig {
   if (engineName === 'markov' && !markovOk) {
     throw new JiqConfigError('engine', 'the Markov engine needs phase-type job sizes and equal server speeds', engineName);
   }
-  const engine = engineName === 'events' || !markovOk ? 'events' : 'markov';
+  const laws = o.delays === undefined ? null : parseDelays(o.delays, (path: string): string => readFileSync(path, 'utf8'));
+  const delays = laws && !allZero(laws) ? laws : null;
+  if (delays && !usesTokens(policy)) {
+    throw new JiqConfigError('delays', `message delays apply to the token policies (jiq, jiq-pod), not ${policy}`, policy);
+  }
+  if (delays && engineName === 'markov') {
+    throw new JiqConfigError('engine', 'messages in flight need the event engine (use --engine auto or events)', engineName);
+  }
+  const engine = delays ? 'delays' : engineName === 'events' || !markovOk ? 'events' : 'markov';
   return {
     policy,
     n,
@@ -172,6 +189,7 @@ export function resolveOptions(o: SimOptions): SimConfig {
     seed,
     batches,
     engine,
+    delays,
     timing: o.timing ?? true,
   };
 }

@@ -41,7 +41,7 @@ export interface WorkerOptions {
   d?: number;
   /** Probe d distinct dispatchers, or d draws with replacement. Default "distinct". */
   probe?: ProbeMode;
-  /** Withdraw a held token when a job comes from elsewhere. Default true. */
+  /** Withdraw a held token when a job comes from elsewhere. Default false (as the simulator). */
   withdraw?: boolean;
   /**
    * "one": at most one outstanding token per server (the paper's model). "multi": place a
@@ -66,7 +66,10 @@ export interface WorkerOptions {
   drainTimeoutMs?: number;
   backoff?: BackoffPolicy;
   connector?: Connector;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
+  /** Serve GET /metrics (Prometheus), /healthz and /readyz. Off by default. */
+  metrics?: { port: number; /** Default 127.0.0.1. */ host?: string };
 }
 
 function integer(field: string, value: number, min: number, max: number): number {
@@ -106,6 +109,7 @@ export function validateWorkerOptions(o: WorkerOptions): void {
     throw new JiqConfigError('handler', 'must be a function', typeof o.handler);
   }
   if (o.seed !== undefined) integer('seed', o.seed, 0, 2 ** 32 - 1);
+  if (o.metrics !== undefined) integer('metrics.port', o.metrics.port, 0, 65535);
 }
 
 /** The speed of each of `slots` slots: one number for all, or a list cycled over them. */

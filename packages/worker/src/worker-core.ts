@@ -10,6 +10,8 @@ import {
   type Logger,
   type MessageInit,
   type ProbeServers,
+  clockOffsetMs,
+  wallClockMs,
 } from '@jiq/shared';
 import type { JobHandler } from './options';
 
@@ -46,6 +48,8 @@ interface Link {
   nextProbeId: number;
   /** Resolves the pending connect() once the dispatcher's hello arrives. */
   onReady: (() => void) | undefined;
+  /** Add to the local wall clock to read the dispatcher's (0 on one host). */
+  clockOffsetMs: number;
 }
 
 interface QueuedJob {
@@ -56,6 +60,8 @@ interface QueuedJob {
   readonly arrivedAt: number;
   readonly raceBusy: boolean;
   readonly raceWithdrawn: boolean;
+  /** How long the Assign travelled (0 when the dispatcher did not stamp it). */
+  readonly assignMs: number;
 }
 
 /** One server of the model: FIFO, one job in service, its own tokens. */
@@ -71,6 +77,8 @@ interface Slot {
   placing: boolean;
   /** A token is owed but no dispatcher was reachable. */
   owed: boolean;
+  /** Wall clock when the slot last needed a token: it was invisible to arrivals from then on. */
+  idleSinceMs: number;
 }
 
 const WITHDRAWN_MEMORY = 8;
@@ -135,6 +143,7 @@ export class WorkerCore {
       epoch: 0,
       placing: false,
       owed: true,
+      idleSinceMs: 0,
     }));
   }
 
@@ -143,6 +152,22 @@ export class WorkerCore {
     await Promise.all(this.links.map((l) => this.connect(l)));
     this.started = true;
     for (const s of this.slots) this.becameIdle(s);
+  }
+
+  /** Jobs waiting in the slots' queues, and slots serving one (read at scrape time). */
+  occupancy(): { queued: number; busy: number } {
+    let queued = 0;
+    let busy = 0;
+    for (const s of this.slots) {
+      queued += s.queue.length;
+      if (s.busy) busy++;
+    }
+    return { queued, busy };
+  }
+
+  /** Dispatchers connected and greeted (the worker is serving through them). */
+  get readyDispatchers(): number {
+    return this.ready.length;
   }
 
   /** The addresses of the dispatchers this worker uses now. */
@@ -190,7 +215,9 @@ export class WorkerCore {
     channel.onClose((err) => {
       if (link.generation === generation) this.linkLost(link, err);
     });
-    channel.send({ hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speeds[0] ?? 1, slotSpeeds: [...this.cfg.speeds] } });
+    channel.send({
+      hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speeds[0] ?? 1, slotSpeeds: [...this.cfg.speeds], sentAtMs: wallClockMs() },
+    });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         link.onReady = undefined;
@@ -215,6 +242,7 @@ export class WorkerCore {
         cb(msg.probeReply.length);
       }
     } else if (msg.hello) {
+      link.clockOffsetMs = clockOffsetMs(msg.hello.echoSentAtMs, msg.hello.nowMs, wallClockMs());
       link.ready = true;
       if (!this.ready.includes(link)) this.ready.push(link);
       link.onReady?.();
@@ -263,7 +291,14 @@ export class WorkerCore {
 
   // ------------------------------------------------------------------ jobs
 
+  /** Now, on the dispatcher's clock (hop timestamps are read by the receiver). */
+  private stamp(link: Link): number {
+    return wallClockMs() + link.clockOffsetMs;
+  }
+
   private assigned(link: Link, a: Assign): void {
+    // Stamped first: what follows is this process's work, not the hop's.
+    const assignMs = a.sentAtMs > 0 ? Math.max(1e-6, this.stamp(link) - a.sentAtMs) : 0;
     const slot = this.slots[a.slot];
     const job = a.job;
     if (!slot || !job) {
@@ -284,7 +319,7 @@ export class WorkerCore {
     if (raceBusy) this.counters.raceBusy++;
     if (raceWithdrawn) this.counters.raceWithdrawn++;
     if (this.cfg.withdraw && slot.tokens.size > 0) this.withdrawAll(slot);
-    slot.queue.push({ ticket: a.ticket, job, link, generation: link.generation, arrivedAt: this.now(), raceBusy, raceWithdrawn });
+    slot.queue.push({ ticket: a.ticket, job, link, generation: link.generation, arrivedAt: this.now(), raceBusy, raceWithdrawn, assignMs });
     if (!slot.busy) this.startNext(slot);
   }
 
@@ -299,7 +334,7 @@ export class WorkerCore {
 
   private withdrawAll(slot: Slot): void {
     for (const [epoch, l] of slot.tokens) {
-      l.channel?.send({ withdraw: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch } } });
+      l.channel?.send({ withdraw: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch }, sentAtMs: this.stamp(l) } });
       slot.withdrawn.push(epoch);
       if (slot.withdrawn.length > WITHDRAWN_MEMORY) slot.withdrawn.shift();
       this.counters.tokensWithdrawn++;
@@ -333,6 +368,8 @@ export class WorkerCore {
             serviceMs: end - startedAt,
             raceBusy: q.raceBusy,
             raceWithdrawn: q.raceWithdrawn,
+            assignMs: q.assignMs,
+            sentAtMs: this.stamp(q.link),
           },
         });
       }
@@ -369,6 +406,7 @@ export class WorkerCore {
       slot.owed = false;
       return;
     }
+    slot.idleSinceMs = wallClockMs();
     void this.placeToken(slot);
   }
 
@@ -387,18 +425,21 @@ export class WorkerCore {
     slot.owed = false;
     const placement = this.placementFor(m);
     let target: Link;
+    let probeRttMs = 0;
     if (placement.d === 1) {
       target = this.ready[placement.choose(m, this.cfg.rng, () => 0)]!;
     } else {
       // Copied: other slots may sample while this one waits for its probes.
       const probed = Array.from(placement.sampleProbes(m, this.cfg.rng), (i) => this.ready[i]!);
       slot.placing = true;
-      const lengths = await Promise.all(probed.map((l) => this.probe(l)));
+      const answers = await Promise.all(probed.map((l) => this.probe(l)));
       slot.placing = false;
       // The server must still be idle: in the model probing takes no time.
       if (!this.isIdle(slot) || this.closing) return;
       if (this.cfg.tokens === 'one' && slot.tokens.size > 0) return;
-      target = placement.pick(probed, lengths, this.cfg.rng);
+      const chosen = placement.pick(probed.map((_, i) => i), answers.map((a) => a.length), this.cfg.rng);
+      target = probed[chosen]!;
+      probeRttMs = answers[chosen]!.rttMs;
       if (!target.ready) {
         slot.owed = true;
         if (this.ready.length > 0) void this.placeToken(slot);
@@ -408,7 +449,15 @@ export class WorkerCore {
     const epoch = (slot.epoch = (slot.epoch + 1) >>> 0);
     slot.tokens.set(epoch, target);
     this.counters.tokensPlaced++;
-    target.channel?.send({ place: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch } } });
+    const offset = target.clockOffsetMs;
+    target.channel?.send({
+      place: {
+        token: { workerId: this.cfg.workerId, slot: slot.index, epoch },
+        sentAtMs: this.stamp(target),
+        idleSinceMs: slot.idleSinceMs > 0 ? slot.idleSinceMs + offset : 0,
+        probeRttMs,
+      },
+    });
   }
 
   private placementFor(m: number): SqdPlacement {
@@ -418,19 +467,21 @@ export class WorkerCore {
     return p;
   }
 
-  private probe(link: Link): Promise<number> {
+  /** The I-queue length (Infinity if unreachable) and the probe's round trip (0 if it failed). */
+  private probe(link: Link): Promise<{ length: number; rttMs: number }> {
     const channel = link.channel;
-    if (!channel || !link.ready) return Promise.resolve(Infinity);
+    if (!channel || !link.ready) return Promise.resolve(NO_ANSWER);
     const id = link.nextProbeId;
     link.nextProbeId = (id + 1) >>> 0 || 1;
+    const sentAt = this.now();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         link.probes.delete(id);
-        resolve(Infinity);
+        resolve(NO_ANSWER);
       }, this.cfg.probeTimeoutMs);
-      link.probes.set(id, (len) => {
+      link.probes.set(id, (length) => {
         clearTimeout(timer);
-        resolve(len);
+        resolve(Number.isFinite(length) ? { length, rttMs: Math.max(1e-6, this.now() - sentAt) } : NO_ANSWER);
       });
       channel.send({ probe: { requestId: id } });
     });
@@ -488,7 +539,8 @@ export class WorkerCore {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_ANSWER = { length: Infinity, rttMs: 0 };
 
 function newLink(address: string, index: number): Link {
-  return { index, removed: false, address, channel: undefined, ready: false, generation: 0, probes: new Map(), nextProbeId: 1, onReady: undefined };
+  return { index, removed: false, address, channel: undefined, ready: false, generation: 0, probes: new Map(), nextProbeId: 1, onReady: undefined, clockOffsetMs: 0 };
 }

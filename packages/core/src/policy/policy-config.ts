@@ -22,7 +22,7 @@ export interface PolicyOptions {
   probe?: string;
   select?: string;
   tokens?: string;
-  /** Servers withdraw their token when another dispatcher gives them work. Default true. */
+  /** Servers withdraw their token when another dispatcher gives them work. Default false. */
   withdraw?: boolean;
   /** d of jiq-pod's power-of-d fallback. Default 2. */
   fallbackD?: number;
@@ -65,7 +65,8 @@ export function resolvePolicyConfig(o: PolicyOptions, system: PolicySystem = {},
   if (o.withdraw !== undefined && typeof o.withdraw !== 'boolean') {
     throw new JiqConfigError(name('withdraw'), 'must be true or false', o.withdraw);
   }
-  const withdraw = o.withdraw ?? tokens !== 'multi';
+  // Off by default in every engine: the paper's JIQ; withdrawals are the variant asked for.
+  const withdraw = o.withdraw ?? false;
   const fallbackD = positiveInt(name('fallbackD'), o.fallbackD ?? 2);
   const { n, m } = system;
   if (usesTokens && probe === 'distinct' && m !== undefined && d > m) {
@@ -78,8 +79,15 @@ export function resolvePolicyConfig(o: PolicyOptions, system: PolicySystem = {},
   if (tokens === 'multi' && withdraw) {
     throw new JiqConfigError(name('tokens'), 'the multi-token rule is defined without withdrawals (withdraw off)', tokens);
   }
-  if (select === 'fastest' && !usesTokens) {
-    throw new JiqConfigError(name('select'), 'fastest token selection applies to the jiq policies', select);
-  }
+  // An option that changes nothing for this policy is refused, not silently ignored.
+  const ignored = (option: keyof PolicyOptions, rule: string, value: unknown): never => {
+    throw new JiqConfigError(name(option), `${rule} (policy ${policy} does not use it)`, value);
+  };
+  const def = dispatchPolicy(policy);
+  if (!usesTokens && def.pickerD !== 'd' && d !== 1) ignored('d', 'applies to jiq, jiq-pod and jsq-d', d);
+  if (def.pickerD !== 'fallbackD' && fallbackD !== 2) ignored('fallbackD', 'applies to jiq-pod', fallbackD);
+  if (!usesTokens && select !== 'fcfs') ignored('select', 'token selection applies to the jiq policies', select);
+  if (!usesTokens && tokens !== 'one') ignored('tokens', 'the token rule applies to the jiq policies', tokens);
+  if (!usesTokens && probe !== 'distinct') ignored('probe', 'the probe mode of token placement applies to the jiq policies', probe);
   return { policy, usesTokens, d, probe, select, tokens, withdraw, fallbackD };
 }
