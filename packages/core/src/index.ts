@@ -38,6 +38,8 @@ export { flagField, optionField, PROBE_MODES, resolvePolicyConfig, TOKEN_RULES }
 export type { FieldName, PolicyConfig, PolicyOptions, PolicySystem, TokenRule } from './policy/policy-config';
 export { PolicyRegistry } from './policy/registry';
 
+export { EventHeap } from './heap/event-heap';
+
 export { IQueueMeter } from './metrics/iqueue-meter';
 export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
 export { batchMeans, batchMeansCi95, DEFAULT_BATCHES, stationarityCheck } from './metrics/batch-means';
