@@ -7,7 +7,9 @@ import {
   type OpsServer,
   type DispatcherStats,
   type MessageInit,
+  type TlsServerConfig,
 } from '@jiq/shared';
+import { createAuthGuard } from './auth-guard';
 import { DispatcherCore } from './dispatcher-core';
 import { dispatcherMetrics } from './metrics-prometheus';
 import { joinMembership, type DispatcherMembership } from './membership';
@@ -38,11 +40,14 @@ function countsMalformed<T extends object>(server: T): server is T & { counters:
   return typeof c?.malformed === 'number';
 }
 
-const grpcTransport: DispatcherTransportFactory = (handlers, o) =>
-  startGrpcDispatcherServer(handlers, { host: o.host, port: o.port, maxMessageBytes: o.maxMessageBytes });
+function grpcTransport(tls: TlsServerConfig | undefined): DispatcherTransportFactory {
+  return (handlers, o) =>
+    startGrpcDispatcherServer(handlers, { host: o.host, port: o.port, maxMessageBytes: o.maxMessageBytes, tls, authorize: o.authorize });
+}
 
 export async function startDispatcher(options: DispatcherOptions = {}): Promise<DispatcherHandle> {
   const o = resolveDispatcherOptions(options);
+  const authorize = createAuthGuard(o.auth);
   const log = o.logger ?? silentLogger();
   const rng = createPrng(o.seed);
   const core: DispatcherCore = new DispatcherCore(
@@ -55,7 +60,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
       maxAttempts: o.maxAttempts,
       noWorkerWaitMs: o.noWorkerWaitMs,
       idempotencyCacheSize: o.idempotencyCacheSize,
-      maxSlotsPerWorker: 1024,
+      maxSlotsPerWorker: o.maxSlotsPerWorker,
       jobTimeoutMs: o.jobTimeoutMs,
       maxWorkerTimeouts: o.maxWorkerTimeouts,
       maxInFlight: o.maxInFlight,
@@ -86,11 +91,12 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     : undefined;
   let server;
   try {
-    server = await (o.transport ?? grpcTransport)(core, {
-    id: o.id,
-    host: o.host,
-    port: o.port,
-    maxMessageBytes: o.maxPayloadBytes,
+    server = await (o.transport ?? grpcTransport(o.tls))(core, {
+      id: o.id,
+      host: o.host,
+      port: o.port,
+      maxMessageBytes: o.maxPayloadBytes,
+      authorize,
     });
     if (countsMalformed(server)) {
       const counted = server;
@@ -104,7 +110,10 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     throw err;
   }
   state = 'serving';
-  log.info({ dispatcherId: o.id, address: server.address, policy: o.policy.policy, select: o.policy.select }, 'dispatcher listening');
+  log.info({
+    dispatcherId: o.id, address: server.address, policy: o.policy.policy, select: o.policy.select,
+    auth: authorize !== undefined, tls: o.tls !== undefined && o.transport === undefined,
+  }, 'dispatcher listening');
   let closing: Promise<void> | undefined;
   return {
     id: o.id,

@@ -1,8 +1,9 @@
 import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
 import { deriveSeed } from '@jiq/core';
-import { type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { generateAuthToken, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
+import { childSecurity } from './child-security';
 import { INVISIBLE_SHARE_WARNING, mergeHopMs, tokenInvisibleShare, type HopMs } from './hop-delays';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';
 import { SpeedClassTally, type SpeedClassFigures } from './speed-classes';
@@ -20,6 +21,8 @@ export interface ClusterRunOptions {
   env?: NodeJS.ProcessEnv;
   /** NATS / Redis settings (default: gRPC, static member lists). */
   scaleOut?: ScaleOut;
+  /** The shared secret of the run (default: a fresh random one, so no other local process can join). */
+  authToken?: string;
 }
 
 export interface RunningCluster {
@@ -110,11 +113,11 @@ async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, i: numbe
 export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promise<ClusterResult> {
   const children: JiqChild[] = [];
   const scale: ScaleOut = o.scaleOut ?? { transport: 'grpc', natsUrl: undefined, redisUrl: undefined, prefix: 'jiq', membershipTtlMs: 3000 };
-  const connector = await createConnector(scale, 'jiq-cluster', o.log);
-  const scaleArgs = [
-    '--transport', scale.transport, '--cluster', scale.prefix, '--membership-ttl-ms', String(scale.membershipTtlMs),
-    ...(scale.natsUrl ? ['--nats', scale.natsUrl] : []), ...(scale.redisUrl ? ['--redis', scale.redisUrl] : []),
-  ];
+  const authToken = o.authToken ?? generateAuthToken();
+  const connector = await createConnector(scale, 'jiq-cluster', o.log, { authToken });
+  const secured = childSecurity(scale, authToken, o.env);
+  const env = secured.env;
+  const scaleArgs = ['--transport', scale.transport, '--cluster', scale.prefix, '--membership-ttl-ms', String(scale.membershipTtlMs), ...secured.args];
   const childLog = ['--log-level', o.childLogLevel ?? 'warn', ...scaleArgs];
   const forward = (line: string): void => {
     process.stderr.write(`${line}\n`);
@@ -140,7 +143,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
           ...(p.policy === 'jsq-d' ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
           '--seed', String(deriveSeed(p.seed, 1, i)), ...childLog,
         ],
-        { timeoutMs: 30_000, env: o.env, onStderr: forward },
+        { timeoutMs: 30_000, env, onStderr: forward },
       );
       children.push(c);
       return c;
@@ -159,7 +162,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       const speed = p.speeds ? ['--speed', p.speeds.slice(i * p.slots, (i + 1) * p.slots).join(',')] : [];
       const c = await spawnJiq(['worker', ...workerArgs, ...speed, '--id', `w${i}`, '--seed', String(deriveSeed(p.seed, 2, i))], {
         timeoutMs: 30_000,
-        env: o.env,
+        env,
         onStderr: forward,
       });
       children.push(c);
