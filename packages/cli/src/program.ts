@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommand } from './commands/cluster';
+import { registerDashboardCommand } from './commands/dashboard';
 import { registerDispatcherCommand } from './commands/dispatcher';
 import { registerLoadCommand } from './commands/load';
 import { registerExperimentCommand } from './commands/experiment';
@@ -16,6 +17,7 @@ const registrations: ((program: Command) => void)[] = [
   registerClusterCommand,
   registerLoadCommand,
   registerStatsCommand,
+  registerDashboardCommand,
   registerModelCommand,
   registerSimCommand,
   registerExperimentCommand,

@@ -18,6 +18,8 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Stop early (Ctrl-C). */
   signal?: AbortSignal;
+  /** Every successful reply, warm-up included (the live dashboard's response times). */
+  onReply?: (r: SubmitResult) => void;
 }
 
 export interface LoadProgress {
@@ -96,6 +98,7 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
 
   const onResult = (measure: boolean) => (r: SubmitResult) => {
     completed++;
+    o.onReply?.(r);
     if (r.info.attempts > 1) redispatched++;
     if (!measure) return;
     measured++;

@@ -22,6 +22,7 @@ import {
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
+import { SlotLoadBook } from './slot-loads';
 
 export interface DispatcherCoreConfig {
   readonly id: string;
@@ -76,6 +77,7 @@ const MAX_WORKER_ID_LENGTH = 256;
 export class DispatcherCore implements DispatcherHandlers {
   readonly tokens = new TokenQueue(64);
   readonly registry = new ServerRegistry();
+  private readonly slotLoads = new SlotLoadBook();
   readonly meter: IQueueMeter;
   private readonly inFlight = new Map<number, InFlight>();
   private readonly byKey = new Map<string, InFlight | Parked>();
@@ -193,6 +195,7 @@ export class DispatcherCore implements DispatcherHandlers {
     const ticket = this.takeTicket();
     const entry: InFlight = { ticket, job, waiters, key, server, worker, byToken, attempts };
     this.inFlight.set(ticket, entry);
+    this.slotLoads.assign(server, byToken);
     if (key !== '') this.byKey.set(key, entry);
     worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch } });
   }
@@ -352,7 +355,10 @@ export class DispatcherCore implements DispatcherHandlers {
       return;
     }
     this.inFlight.delete(done.ticket);
-    if (done.raceBusy) this.counters.raceBusy++;
+    if (done.raceBusy) {
+      this.counters.raceBusy++;
+      this.slotLoads.race(job.server);
+    }
     if (done.raceWithdrawn) this.counters.raceWithdrawn++;
     if (done.ok) this.counters.completed++;
     else this.counters.failed++;
@@ -446,6 +452,7 @@ export class DispatcherCore implements DispatcherHandlers {
             epoch: this.tokens.epochOf(server),
           }))
         : [],
+      slots: request.includeSlots ? this.slotLoads.list(this.registry, [...this.inFlight.values()].map((j) => j.server)) : [],
     };
     if (request.reset) {
       this.meter.reset();

@@ -55,7 +55,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   const membership: DispatcherMembership | undefined = o.membership
     ? await joinMembership(o.membership, (w) => core.dropWorker(w), log.child({ dispatcherId: o.id }), {
       id: o.id,
-      read: () => numericFields(core.stats({ reset: false, includeTokens: false })),
+      read: () => numericFields(core.stats({ reset: false, includeTokens: false, includeSlots: false })),
     })
     : undefined;
   let server;
@@ -81,7 +81,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   return {
     id: o.id,
     address: server.address,
-    stats: (reset = false) => core.stats({ reset, includeTokens: false }),
+    stats: (reset = false) => core.stats({ reset, includeTokens: false, includeSlots: false }),
     close: () => {
       closing ??= (async () => {
         const drained = await core.drain(o.drainTimeoutMs);

@@ -17,6 +17,7 @@ export type {
   PlaceToken,
   ProbeReply,
   ProbeRequest,
+  SlotLoad,
   StatsRequest,
   SubmitReply,
   SubmitRequest,
