@@ -67,7 +67,8 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        const v = await pageView(page);
+        const v = await pageView(page).catch(() => null);
+        if (!v) break; // the page closed (the run failed)
         if (v.dispatchers.length > 0) seen.dispatchers = v.dispatchers;
         seen.maxTokens = Math.max(seen.maxTokens, v.tokens);
         seen.slots = Math.max(seen.slots, v.slots);
@@ -92,6 +93,9 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
         atRest = { stats, state, shownQ0: want };
         await page.screenshot({ path: process.env.JIQ_DASHBOARD_SCREENSHOT ?? `${process.env.TMPDIR ?? '/tmp'}/jiq-dashboard-test.png`, fullPage: true });
       },
+    }).finally(() => {
+      watching = false;
+      return watcher;
     });
 
     expect(result.lost).toBe(0);

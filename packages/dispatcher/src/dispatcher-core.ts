@@ -44,6 +44,19 @@ interface ClientEntry {
 interface Waiter {
   readonly client: ClientEntry;
   readonly requestId: number;
+  /** now() when the submit arrived: the dispatcher-side response time starts here. */
+  readonly receivedAt: number;
+}
+
+/**
+ * Told about completions and failures as they happen (the Prometheus histograms and the
+ * failures-by-code counter); unset, the hot path pays one undefined check.
+ */
+export interface DispatcherObserver {
+  /** A worker finished a job: submit-to-reply time here, and the worker's own sojourn time. */
+  completed(responseMs: number, sojournMs: number): void;
+  /** A job was refused or failed with this code. */
+  failed(code: ErrorCode): void;
 }
 
 interface InFlight {
@@ -88,6 +101,9 @@ export class DispatcherCore implements DispatcherHandlers {
   private draining = false;
   private drainWaiters: (() => void)[] = [];
   private readonly fallbackCtx: { servers: number; rng: Prng };
+  observer: DispatcherObserver | undefined;
+  /** Arrivals since start (warm-up included, never reset): what Prometheus counts. */
+  readonly lifetime = { arrivals: 0, emptyArrivals: 0 };
   readonly counters = {
     tokensPlaced: 0,
     tokensUsed: 0,
@@ -142,7 +158,7 @@ export class DispatcherCore implements DispatcherHandlers {
     if (job.deadlineMs > 0 && Date.now() > job.deadlineMs) {
       return this.refuse(client, requestId, job.id, ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before dispatch');
     }
-    const waiter: Waiter = { client, requestId };
+    const waiter: Waiter = { client, requestId, receivedAt: this.now() };
     const key = job.idempotencyKey;
     if (key !== '') {
       const running = this.byKey.get(key);
@@ -172,7 +188,11 @@ export class DispatcherCore implements DispatcherHandlers {
   /** JIQ: a token if the I-queue has one, else the fallback policy. */
   private dispatch(job: Job, waiters: Waiter[], key: string, attempts: number): void {
     const found = this.tokens.length;
-    if (attempts === 1) this.meter.arrival(found, job.measure);
+    if (attempts === 1) {
+      this.meter.arrival(found, job.measure);
+      this.lifetime.arrivals++;
+      if (found === 0) this.lifetime.emptyArrivals++;
+    }
     let server: number;
     let byToken: boolean;
     let epoch = 0;
@@ -252,15 +272,17 @@ export class DispatcherCore implements DispatcherHandlers {
 
   private refuse(client: ClientEntry, requestId: number, jobId: string, code: ErrorCode, message: string): void {
     this.counters.rejected++;
+    this.observer?.failed(code);
     this.send({ client, requestId }, jobId, { ok: false, error: { code, message } });
   }
 
-  private send(w: Waiter, jobId: string, outcome: Outcome): void {
+  private send(w: Pick<Waiter, 'client' | 'requestId'>, jobId: string, outcome: Outcome): void {
     if (w.client.open) w.client.channel.send({ requestId: w.requestId, jobId, ...outcome });
   }
 
   private finish(entry: { waiters: Waiter[]; key: string }, jobId: string, outcome: Outcome): void {
     for (const w of entry.waiters) this.send(w, jobId, outcome);
+    if (!outcome.ok) this.observer?.failed(outcome.error?.code ?? ErrorCode.ERROR_CODE_UNSPECIFIED);
     if (entry.key !== '') {
       this.byKey.delete(entry.key);
       if (outcome.ok) this.done.set(entry.key, outcome);
@@ -362,6 +384,7 @@ export class DispatcherCore implements DispatcherHandlers {
     if (done.raceWithdrawn) this.counters.raceWithdrawn++;
     if (done.ok) this.counters.completed++;
     else this.counters.failed++;
+    this.observer?.completed(this.now() - job.waiters[0]!.receivedAt, done.sojournMs);
     this.finish(job, job.job.id, {
       ok: done.ok,
       result: done.result,

@@ -1,6 +1,7 @@
 // Public API of @jiq/dispatcher.
 export { startDispatcher } from './start-dispatcher';
 export type { DispatcherHandle } from './start-dispatcher';
-export type { DispatcherMembershipOptions, DispatcherOptions, DispatcherTransportFactory } from './options';
+export type { DispatcherMembershipOptions, DispatcherOptions, DispatcherTransportFactory, MetricsEndpointOptions } from './options';
 export { DispatcherCore } from './dispatcher-core';
-export type { DispatcherCoreConfig } from './dispatcher-core';
+export { dispatcherMetrics } from './metrics-prometheus';
+export type { DispatcherCoreConfig, DispatcherObserver } from './dispatcher-core';

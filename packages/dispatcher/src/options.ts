@@ -32,8 +32,16 @@ export interface DispatcherOptions {
   drainTimeoutMs?: number;
   logger?: Logger;
   transport?: DispatcherTransportFactory;
+  /** Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 = a free one). Off by default. */
+  metrics?: MetricsEndpointOptions;
   /** Redis membership: register this dispatcher, and drop workers that leave or expire. */
   membership?: DispatcherMembershipOptions;
+}
+
+export interface MetricsEndpointOptions {
+  port: number;
+  /** Default: the dispatcher's own `host`. */
+  host?: string;
 }
 
 export interface DispatcherMembershipOptions {
@@ -46,8 +54,8 @@ export interface DispatcherMembershipOptions {
   metricsIntervalMs?: number;
 }
 
-export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, 'logger' | 'transport' | 'membership'>> &
-  Pick<DispatcherOptions, 'logger' | 'transport' | 'membership'>;
+export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, 'logger' | 'transport' | 'membership' | 'metrics'>> &
+  Pick<DispatcherOptions, 'logger' | 'transport' | 'membership' | 'metrics'>;
 
 function integer(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -84,5 +92,6 @@ export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatch
     logger: o.logger,
     transport: o.transport,
     membership: o.membership,
+    metrics: o.metrics && { ...o.metrics, port: integer('metrics.port', o.metrics.port, 0, 65535) },
   };
 }

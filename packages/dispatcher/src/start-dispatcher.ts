@@ -1,11 +1,15 @@
 import { createPrng, fallbacks, tokenSelections } from '@jiq/core';
 import {
   createLogger,
+  exposition,
   startGrpcDispatcherServer,
+  startOpsServer,
+  type OpsServer,
   type DispatcherStats,
   type MessageInit,
 } from '@jiq/shared';
 import { DispatcherCore } from './dispatcher-core';
+import { dispatcherMetrics } from './metrics-prometheus';
 import { joinMembership, type DispatcherMembership } from './membership';
 import { resolveDispatcherOptions, type DispatcherOptions, type DispatcherTransportFactory } from './options';
 
@@ -14,6 +18,8 @@ export interface DispatcherHandle {
   readonly id: string;
   /** Where workers and clients connect (host:port for gRPC). */
   readonly address: string;
+  /** host:port of /metrics, /healthz and /readyz, when `metrics` was given. */
+  readonly metricsAddress: string | undefined;
   stats(reset?: boolean): MessageInit<DispatcherStats>;
   /** Refuses new jobs, waits for in-flight ones (up to drainTimeoutMs), then stops serving. */
   close(): Promise<void>;
@@ -52,10 +58,24 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     },
     log.child({ dispatcherId: o.id }),
   );
+  let state: 'starting' | 'serving' | 'draining' | 'closed' = 'starting';
+  let ops: OpsServer | undefined;
+  if (o.metrics) {
+    const registry = dispatcherMetrics(core, o.id);
+    ops = await startOpsServer({
+      host: o.metrics.host ?? o.host,
+      port: o.metrics.port,
+      metrics: () => exposition(registry),
+      ready: () => (state === 'serving' ? true : state),
+    });
+  }
   const membership: DispatcherMembership | undefined = o.membership
     ? await joinMembership(o.membership, (w) => core.dropWorker(w), log.child({ dispatcherId: o.id }), {
       id: o.id,
-      read: () => numericFields(core.stats({ reset: false, includeTokens: false, includeSlots: false })),
+      read: () => numericFields(core.stats({ reset: false, includeTokens: false, authToken: '', includeSlots: false })),
+    }).catch(async (err: unknown) => {
+      await ops?.close();
+      throw err;
     })
     : undefined;
   let server;
@@ -74,22 +94,28 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   } catch (err) {
     await membership?.close();
     await server?.close();
+    await ops?.close();
     throw err;
   }
+  state = 'serving';
   log.info({ dispatcherId: o.id, address: server.address, select: o.select, fallback: o.fallback }, 'dispatcher listening');
   let closing: Promise<void> | undefined;
   return {
     id: o.id,
     address: server.address,
-    stats: (reset = false) => core.stats({ reset, includeTokens: false, includeSlots: false }),
+    metricsAddress: ops?.address,
+    stats: (reset = false) => core.stats({ reset, includeTokens: false, authToken: '', includeSlots: false }),
     close: () => {
       closing ??= (async () => {
+        state = 'draining';
         const drained = await core.drain(o.drainTimeoutMs);
         if (!drained) log.warn({ inFlight: core.inFlightCount }, 'drain timed out; closing with jobs in flight');
         // Leave the membership only after the drain, so workers keep serving our in-flight jobs.
         await membership?.close();
         core.disconnectAll();
         await server.close();
+        state = 'closed';
+        await ops?.close();
         log.info({ dispatcherId: o.id }, 'dispatcher closed');
       })();
       return closing;

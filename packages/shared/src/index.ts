@@ -29,6 +29,18 @@ export type {
 } from './gen/jiq';
 
 export { createLogger, LOG_LEVELS } from './logger';
+export { startOpsServer } from './http-ops-server';
+export type { OpsServer, OpsServerOptions, Readiness } from './http-ops-server';
+export {
+  Counter,
+  createMetricsRegistry,
+  exposition,
+  Histogram,
+  monotonicTotal,
+  scrapedCounter,
+  scrapedGauge,
+} from './metrics-prometheus';
+export type { MetricsRegistry } from './metrics-prometheus';
 export type { Logger, LogLevel } from './logger';
 
 export type {

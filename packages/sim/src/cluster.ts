@@ -64,17 +64,18 @@ export class Cluster {
 
   private readonly kind: Kind;
   private readonly n: number;
-  private readonly m: number;
-  private readonly withdraw: boolean;
-  private readonly oneToken: boolean;
+  readonly m: number;
+  readonly withdraw: boolean;
+  readonly oneToken: boolean;
   /** One-token rule: the dispatcher holding the server's token, or -1. */
-  private readonly tokenAt: Int32Array;
-  private readonly epoch: Uint32Array;
+  readonly tokenAt: Int32Array;
+  /** The epoch of each server's latest token (the one-token rule's outstanding one when tokenAt >= 0). */
+  readonly epoch: Uint32Array;
   private readonly select: TokenSelection;
-  private readonly placement: SqdPlacement;
+  readonly placement: SqdPlacement;
   private readonly fallback: FallbackPolicy;
   private readonly ctx: FallbackContext;
-  private readonly lengthOf: (dispatcher: number) => number;
+  readonly lengthOf: (dispatcher: number) => number;
   private readonly rr: Int32Array;
   private readonly sq: ShortestQueueIndex | null;
   private readonly fsq: FastestShortestIndex | null;
@@ -118,7 +119,10 @@ export class Cluster {
             bestSpeed = speed[s]!;
           }
         }
+        // The delay engine needs the epoch of the token it sends the job by.
+        const epoch = q.epochOf(best);
         q.remove(best);
+        q.poppedEpoch = epoch;
         return best;
       };
     } else {
@@ -150,30 +154,16 @@ export class Cluster {
     let s: number;
     switch (this.kind) {
       case Kind.Jiq: {
-        const q = this.queues[dispatcher]!;
-        const L = q.length;
-        this.foundLength = L;
-        if (L > 0) {
-          s = this.select(q);
-          this.tokenMove(L, L - 1);
-          this.foundEmpty = false;
-          this.byToken = true;
+        s = this.tokenOrFallback(dispatcher);
+        if (this.byToken) {
           if (this.oneToken) this.tokenAt[s] = -1;
           if (this.len[s]! > 0) this.tokenToBusy++;
-        } else {
-          s = this.fallback(this.ctx);
-          this.foundEmpty = true;
-          this.byToken = false;
-          if (this.withdraw) {
-            const h = this.tokenAt[s]!;
-            if (h >= 0) {
-              const hq = this.queues[h]!;
-              const Lh = hq.length;
-              hq.withdraw(s, this.epoch[s]!);
-              this.tokenMove(Lh, Lh - 1);
-              this.tokenAt[s] = -1;
-              this.withdrawals++;
-            }
+        } else if (this.withdraw) {
+          const h = this.tokenAt[s]!;
+          if (h >= 0) {
+            this.withdrawAt(h, s, this.epoch[s]!);
+            this.tokenAt[s] = -1;
+            this.withdrawals++;
           }
         }
         break;
@@ -201,6 +191,60 @@ export class Cluster {
     if (before === 0) this.busyChange(1);
     this.len[s] = before + 1;
     return s;
+  }
+
+  /**
+   * The dispatcher's half of JIQ: pop a token of its I-queue (its epoch in the queue's
+   * `poppedEpoch`), or fall back when it is empty. Sets foundLength, foundEmpty and byToken;
+   * the server's side (its length, its outstanding token) is the caller's.
+   */
+  tokenOrFallback(dispatcher: number): number {
+    const q = this.queues[dispatcher]!;
+    const L = q.length;
+    this.foundLength = L;
+    if (L > 0) {
+      const s = this.select(q);
+      this.tokenMove(L, L - 1);
+      this.foundEmpty = false;
+      this.byToken = true;
+      return s;
+    }
+    this.foundEmpty = true;
+    this.byToken = false;
+    return this.fallback(this.ctx);
+  }
+
+  /** Places the token (s, epoch) at I-queue i (replacing one s holds there). */
+  placeAt(i: number, s: number, epoch: number): void {
+    const q = this.queues[i]!;
+    const L = q.length;
+    if (q.place(s, epoch)) this.tokenMove(L, L + 1);
+  }
+
+  /** Withdraws the token (s, epoch) from I-queue i; false when it is no longer there (used, or a stale epoch). */
+  withdrawAt(i: number, s: number, epoch: number): boolean {
+    const q = this.queues[i]!;
+    const L = q.length;
+    if (!q.withdraw(s, epoch)) return false;
+    this.tokenMove(L, L - 1);
+    return true;
+  }
+
+  /** A job reaches server s (delay engine; `route` does this itself). Returns true when it must wait. */
+  arrive(s: number): boolean {
+    const before = this.len[s]!;
+    if (before === 0) this.busyChange(1);
+    this.len[s] = before + 1;
+    return before > 0;
+  }
+
+  /** Server s finished a job (delay engine: no token placed here); returns true when it became idle. */
+  depart(s: number): boolean {
+    const l = this.len[s]! - 1;
+    this.len[s] = l;
+    if (l > 0) return false;
+    this.busyChange(-1);
+    return true;
   }
 
   /** The server finished a job; returns true when it became idle. */

@@ -51,6 +51,12 @@ export class Measurement {
     if (byToken) this.byToken[b]!++;
   }
 
+  /** A job that arrived at its dispatcher at `arrival` found its server busy (delay engine: known only when it gets there). */
+  wait(arrival: number): void {
+    if (arrival < this.start) return;
+    this.waits[this.batch(arrival)]!++;
+  }
+
   /** The response time of a job that arrived at `arrival` (ignored for warm-up arrivals). */
   response(arrival: number, r: number): void {
     if (arrival < this.start) return;

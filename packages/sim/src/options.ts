@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { JiqConfigError, parseJobSpec, type JobSizeDistribution } from '@jiq/core';
+import { allZero, parseDelays, type DelayLaws, type DelaysOption } from './delays';
 import { parseSpeeds } from './speeds';
 
 /**
@@ -57,6 +58,12 @@ export interface SimOptions {
   /** Batches per replication for batch-means CIs when reps = 1 (default 20). */
   batches?: number;
   engine?: EngineName;
+  /**
+   * Message delays per hop in units of the mean job size (see delays.ts): a spec
+   * "place=X,probe=X,assign=X,withdraw=X" (X a constant, exp:MEAN or file:PATH) or an object.
+   * Missing hops are 0; all 0 (the default) runs the zero-delay engines. Token policies only.
+   */
+  delays?: DelaysOption;
   /** Include wall-clock figures (jobsPerSecond, ...). Default true; false for byte-identical output. */
   timing?: boolean;
   /** Called after each replication (progress). */
@@ -83,7 +90,9 @@ export interface SimConfig {
   warmup: number;
   seed: number;
   batches: number;
-  engine: 'markov' | 'events';
+  engine: 'markov' | 'events' | 'delays';
+  /** Message delays; null when every hop is 0 (the zero-delay engines run). */
+  delays: DelayLaws | null;
   timing: boolean;
 }
 
@@ -171,7 +180,15 @@ export function resolveOptions(o: SimOptions): SimConfig {
   if (engineName === 'markov' && !markovOk) {
     throw new JiqConfigError('engine', 'the Markov engine needs phase-type job sizes and equal server speeds', engineName);
   }
-  const engine = engineName === 'events' || !markovOk ? 'events' : 'markov';
+  const laws = o.delays === undefined ? null : parseDelays(o.delays, (path: string): string => readFileSync(path, 'utf8'));
+  const delays = laws && !allZero(laws) ? laws : null;
+  if (delays && !usesTokens(policy)) {
+    throw new JiqConfigError('delays', `message delays apply to the token policies (jiq, jiq-pod), not ${policy}`, policy);
+  }
+  if (delays && engineName === 'markov') {
+    throw new JiqConfigError('engine', 'messages in flight need the event engine (use --engine auto or events)', engineName);
+  }
+  const engine = delays ? 'delays' : engineName === 'events' || !markovOk ? 'events' : 'markov';
   return {
     policy,
     n,
@@ -193,6 +210,7 @@ export function resolveOptions(o: SimOptions): SimConfig {
     seed,
     batches,
     engine,
+    delays,
     timing: o.timing ?? true,
   };
 }

@@ -1,5 +1,7 @@
 import { createPrng, deriveSeed, meanCi95 } from '@jiq/core';
 import { Cluster } from './cluster';
+import { describeDelays, type Hop } from './delays';
+import { runDelayed, type DelayStats } from './engine-delays';
 import { runEvents } from './engine-events';
 import { runMarkov, type EngineStats } from './engine-markov';
 import { Measurement } from './measurement';
@@ -24,7 +26,7 @@ export interface SimResult {
   warmup: number;
   reps: number;
   seed: number;
-  engine: 'markov' | 'events';
+  engine: 'markov' | 'events' | 'delays';
   /** How the 95% CIs were formed: across replications, or batch means within one. */
   ciMethod: 'replications' | 'batch-means';
   /** Fraction of measured arrivals that found their dispatcher's I-queue empty (null without tokens). */
@@ -54,6 +56,15 @@ export interface SimResult {
   /** Races in the measured period: jobs sent by token to a busy server; tokens withdrawn. */
   tokenToBusy: number;
   withdrawals: number;
+  /**
+   * With message delays only: the delays per hop (kind and mean, in units of the mean job
+   * size); jobs by token that arrived after their token was withdrawn (the worker's
+   * raceWithdrawn); withdrawals that reached the dispatcher after the token was used
+   * (staleWithdrawals). `tokenToBusy` is then the worker's raceBusy.
+   */
+  delays?: Record<Hop, { kind: string; mean: number; source?: string }>;
+  raceWithdrawn?: number;
+  staleWithdrawals?: number;
   /** Measured jobs (arrivals after the warm-up, all replications). */
   jobs: number;
   /** Every simulated job, warm-up included. */
@@ -70,7 +81,7 @@ export interface SimResult {
 
 interface Replication {
   meas: Measurement;
-  stats: EngineStats;
+  stats: EngineStats | DelayStats;
   cluster: Cluster;
 }
 
@@ -88,7 +99,9 @@ function replicate(cfg: SimConfig, k: number): Replication {
   const stats =
     cfg.engine === 'markov'
       ? runMarkov(cluster, meas, rng, cfg.jobs.phaseType!, arrivalRate, cfg.m)
-      : runEvents(cluster, meas, rng, cfg.jobs, cfg.speeds, arrivalRate, cfg.m);
+      : cfg.delays
+        ? runDelayed(cluster, meas, rng, cfg.jobs, cfg.speeds, arrivalRate, cfg.m, cfg.delays)
+        : runEvents(cluster, meas, rng, cfg.jobs, cfg.speeds, arrivalRate, cfg.m);
   return { meas, stats, cluster };
 }
 
@@ -143,6 +156,8 @@ export function simulate(options: SimOptions): SimResult {
   let jobsSimulated = 0;
   let tokenToBusy = 0;
   let withdrawals = 0;
+  let raceWithdrawn = 0;
+  let staleWithdrawals = 0;
   let busyArea = 0;
   const hist = new ResponseHistogram();
   let tokenArea = 0;
@@ -159,6 +174,10 @@ export function simulate(options: SimOptions): SimResult {
     jobsSimulated += cluster.routed;
     tokenToBusy += cluster.tokenToBusy - stats.tokenToBusyAtStart;
     withdrawals += cluster.withdrawals - stats.withdrawalsAtStart;
+    if ('raceWithdrawn' in stats) {
+      raceWithdrawn += stats.raceWithdrawn - stats.raceWithdrawnAtStart;
+      staleWithdrawals += stats.staleWithdrawals - stats.staleWithdrawalsAtStart;
+    }
     busyArea += cluster.busyArea;
     hist.merge(meas.histogram);
     tokenArea += cluster.tokenArea;
@@ -224,6 +243,11 @@ export function simulate(options: SimOptions): SimResult {
     jobsSimulated,
     events,
   };
+  if (cfg.delays) {
+    result.delays = describeDelays(cfg.delays);
+    result.raceWithdrawn = raceWithdrawn;
+    result.staleWithdrawals = staleWithdrawals;
+  }
   if (cfg.timing) {
     result.wallSeconds = wallSeconds;
     result.jobsPerSecond = jobsSimulated / wallSeconds;

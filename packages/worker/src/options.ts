@@ -61,6 +61,8 @@ export interface WorkerOptions {
   backoff?: BackoffPolicy;
   connector?: Connector;
   logger?: Logger;
+  /** Serve GET /metrics (Prometheus), /healthz and /readyz. Off by default. */
+  metrics?: { port: number; /** Default 127.0.0.1. */ host?: string };
 }
 
 function integer(field: string, value: number, min: number, max: number): number {
@@ -103,4 +105,5 @@ export function validateWorkerOptions(o: WorkerOptions): void {
     throw new JiqConfigError('handler', 'must be a function', typeof o.handler);
   }
   if (o.seed !== undefined) integer('seed', o.seed, 0, 2 ** 32 - 1);
+  if (o.metrics !== undefined) integer('metrics.port', o.metrics.port, 0, 65535);
 }

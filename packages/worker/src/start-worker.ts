@@ -1,12 +1,15 @@
 import { createPrng } from '@jiq/core';
-import { createLogger, ExponentialBackoff, GrpcConnector } from '@jiq/shared';
+import { createLogger, ExponentialBackoff, exposition, GrpcConnector, startOpsServer, type OpsServer } from '@jiq/shared';
 import { joinWorkerMembership } from './membership';
+import { workerMetrics } from './metrics-prometheus';
 import { validateWorkerOptions, type WorkerOptions } from './options';
 import { WorkerCore, type WorkerCounters } from './worker-core';
 
 /** A running worker process (or embedded worker). */
 export interface WorkerHandle {
   readonly id: string;
+  /** host:port of /metrics, /healthz and /readyz, when `metrics` was given. */
+  readonly metricsAddress: string | undefined;
   counters(): Readonly<WorkerCounters>;
   /** Outstanding tokens (slot, epoch, dispatcher address). */
   outstandingTokens(): { slot: number; epoch: number; dispatcher: string }[];
@@ -41,7 +44,21 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     options.dispatchers,
     log,
   );
+  let state: 'starting' | 'serving' | 'closing' = 'starting';
+  let ops: OpsServer | undefined;
   try {
+    if (options.metrics) {
+      const registry = workerMetrics(core, id, options.slots ?? 1);
+      ops = await startOpsServer({
+        host: options.metrics.host,
+        port: options.metrics.port,
+        metrics: () => exposition(registry),
+        ready: () => {
+          if (state !== 'serving') return state;
+          return core.readyDispatchers > 0 ? true : 'connected to no dispatcher';
+        },
+      });
+    }
     await core.start();
     // Members from Redis may be stale (not yet expired): connect to them with retries, not at start.
     for (const a of membership?.dispatchers ?? []) core.addDispatcher(a);
@@ -52,23 +69,28 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     const meanServiceMs = options.meanServiceMs ?? 50;
     await membership?.register(id, () => ({ ...core.counters, meanServiceMs, slots: options.slots ?? 1 }));
   } catch (err) {
+    await ops?.close();
     await membership?.close();
     await core.close(0);
     if (ownConnector) await connector.close();
     throw err;
   }
+  state = 'serving';
   log.info({ dispatchers: core.dispatcherAddresses().length, slots: options.slots ?? 1 }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
     id,
+    metricsAddress: ops?.address,
     counters: () => ({ ...core.counters }),
     outstandingTokens: () => core.outstandingTokens(),
     close: () => {
       closing ??= (async () => {
+        state = 'closing';
         const drained = await core.close(options.drainTimeoutMs ?? 30_000);
         if (!drained) log.warn('drain timed out; closing with jobs unfinished');
         await membership?.close();
         if (ownConnector) await connector.close();
+        await ops?.close();
         log.info('worker closed');
       })();
       return closing;

@@ -141,6 +141,22 @@ export class WorkerCore {
     for (const s of this.slots) this.becameIdle(s);
   }
 
+  /** Jobs waiting in the slots' queues, and slots serving one (read at scrape time). */
+  occupancy(): { queued: number; busy: number } {
+    let queued = 0;
+    let busy = 0;
+    for (const s of this.slots) {
+      queued += s.queue.length;
+      if (s.busy) busy++;
+    }
+    return { queued, busy };
+  }
+
+  /** Dispatchers connected and greeted (the worker is serving through them). */
+  get readyDispatchers(): number {
+    return this.ready.length;
+  }
+
   /** The addresses of the dispatchers this worker uses now. */
   dispatcherAddresses(): string[] {
     return this.links.map((l) => l.address);

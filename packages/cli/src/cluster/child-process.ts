@@ -9,6 +9,8 @@ export interface ReadyLine {
   id: string;
   address?: string;
   pid: number;
+  /** host:port of /metrics, /healthz and /readyz, with --metrics-port. */
+  metrics?: string;
 }
 
 export interface JiqChild {

@@ -2,13 +2,14 @@ import { startDispatcher } from '@jiq/dispatcher';
 import { createLogger } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../options';
+import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
 import { addScaleOutFlags, membershipOf, natsDispatcherTransport, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerDispatcherCommand(program: Command): void {
-  addScaleOutFlags(program
-    .command('dispatcher'))
+  addMetricsFlags(addScaleOutFlags(program
+    .command('dispatcher')), 'the --host')
     .description('run one dispatcher process (gRPC server); prints {"event":"ready",...} when listening')
     .option('--id <id>', 'dispatcher id (default: generated)')
     .addOption(new Option('--host <host>', 'interface to listen on (gRPC)').env('JIQ_HOST').default('127.0.0.1'))
@@ -20,7 +21,7 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: JIQ_LOG_LEVEL or info)')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
-    .action(async (o: RawScaleOutFlags & {
+    .action(async (o: RawScaleOutFlags & RawMetricsFlags & {
       id?: string; host: string; port: number; select: string; fallback: string; maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
     }) => {
@@ -30,10 +31,11 @@ export function registerDispatcherCommand(program: Command): void {
         id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, select: o.select, fallback: o.fallback,
         maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger,
         transport: scale.transport === 'nats' ? natsDispatcherTransport(scale, logger) : undefined,
-        membership: membershipOf(scale),
+        membership: membershipOf(scale), metrics: metricsOf(o, o.host),
       });
-      printResult({ event: 'ready', role: 'dispatcher', id: handle.id, address: handle.address, pid: process.pid }, o.json,
-        () => `dispatcher ${handle.id} listening on ${handle.address}`);
+      const metrics = handle.metricsAddress;
+      printResult({ event: 'ready', role: 'dispatcher', id: handle.id, address: handle.address, pid: process.pid, ...(metrics ? { metrics } : {}) }, o.json,
+        () => `dispatcher ${handle.id} listening on ${handle.address}${metrics ? ` (metrics on http://${metrics}/metrics)` : ''}`);
       onShutdown(() => handle.close(), { exitWithParent: o.exitWithParent });
     });
 }

@@ -1,5 +1,5 @@
 import { JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/core';
-import { SIM_POLICIES, simulate, SPEEDS_SYNTAX, TOKEN_RULES, TOKEN_SELECTIONS, ENGINES, type SimResult } from '@jiq/sim';
+import { DELAYS_SYNTAX, SIM_POLICIES, simulate, SPEEDS_SYNTAX, TOKEN_RULES, TOKEN_SELECTIONS, ENGINES, type SimResult } from '@jiq/sim';
 import { Option, type Command } from 'commander';
 import { parseChoice, parseNumber, parsePositiveInt } from '../options';
 import { printResult } from '../output';
@@ -18,6 +18,7 @@ interface SimFlags {
   fallbackD: number;
   jobs: string;
   speeds?: string;
+  delays?: string;
   horizon?: number;
   reps: number;
   warmup: number;
@@ -58,6 +59,12 @@ function text(r: SimResult): string {
       .join(' ');
     lines.push(`  tokens/I-queue mean ${fmt(r.meanTokensPerIQueue)}  [${dist}${r.tokensPerIQueue.length > 8 ? ' …' : ''}]`);
     lines.push(`  by token ${fmt(r.byTokenFraction)}, token→busy ${r.tokenToBusy}, withdrawals ${r.withdrawals}`);
+    if (r.delays) {
+      const hops = Object.entries(r.delays)
+        .map(([hop, l]) => `${hop} ${l.kind === 'const' ? '' : `${l.kind}:`}${fmt(l.mean)}`)
+        .join(', ');
+      lines.push(`  delays ${hops}; races: withdrawn token used ${r.raceWithdrawn}, stale withdrawals ${r.staleWithdrawals}`);
+    }
   }
   lines.push(
     `  ${r.jobs} measured jobs, ${r.jobsSimulated} simulated, ${r.events} events` +
@@ -87,6 +94,7 @@ export function registerSimCommand(program: Command): void {
     .option('--fallback-d <D>', 'd of the power-of-d fallback of jiq-pod', parsePositiveInt('--fallback-d'), 2)
     .option('--jobs <spec>', `job sizes (mean 1): ${JOB_SPEC_SYNTAX}`, 'exp')
     .option('--speeds <spec>', `server speeds: ${SPEEDS_SYNTAX}`)
+    .option('--delays <spec>', `message delays per hop, in units of the mean job size: ${DELAYS_SYNTAX}; missing hops 0`)
     .option('--horizon <T>', 'length of each replication (default 10^7/m as the paper; 10^8/n without tokens)', parseNumber('--horizon'))
     .option('--reps <K>', 'independent replications (1: CIs from batch means)', parseNumber('--reps'), 1)
     .addOption(
@@ -116,6 +124,7 @@ export function registerSimCommand(program: Command): void {
           fallbackD: flags.fallbackD,
           jobs: flags.jobs,
           speeds: flags.speeds,
+          delays: flags.delays,
           horizon: flags.horizon,
           reps: flags.reps,
           warmup: flags.warmup,

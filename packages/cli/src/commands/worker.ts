@@ -1,16 +1,19 @@
 import { createLogger } from '@jiq/shared';
-import { startWorker } from '@jiq/worker';
+import { loadHandler, startWorker } from '@jiq/worker';
 import { JiqConfigError } from '@jiq/core';
 import { Option, type Command } from 'commander';
 import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
+import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
 import { addScaleOutFlags, createConnector, membershipOf, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerWorkerCommand(program: Command): void {
-  addScaleOutFlags(program
-    .command('worker'))
-    .description('run one worker process hosting --slots servers; serves synthetic jobs for size x --mean-service-ms')
+  addMetricsFlags(addScaleOutFlags(program
+    .command('worker')), '127.0.0.1')
+    .description('run one worker process hosting --slots servers; runs your --handler module, or synthetic jobs of size x --mean-service-ms')
+    .addOption(new Option('--handler <module>', 'your job handler: an ES module or CommonJS file (default export or named "handler") or a package name')
+      .env('JIQ_HANDLER'))
     .addOption(new Option('--dispatchers <list>', 'comma-separated dispatcher addresses (host:port, or ids over NATS); optional with --redis')
       .env('JIQ_DISPATCHERS').argParser(parseAddressList('--dispatchers')))
     .option('--id <id>', 'worker id (default: generated)')
@@ -27,21 +30,24 @@ export function registerWorkerCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
-    .action(async (o: RawScaleOutFlags & {
+    .action(async (o: RawScaleOutFlags & RawMetricsFlags & {
       dispatchers?: string[]; id?: string; slots: number; d: number; probe: 'distinct' | 'replace'; withdraw: boolean;
       multiToken: boolean; meanServiceMs: number; speed: number; seed?: number; connectTimeoutMs: number;
-      logLevel?: string; exitWithParent: boolean; json: boolean;
+      logLevel?: string; exitWithParent: boolean; json: boolean; handler?: string;
     }) => {
       const scale = resolveScaleOut(o);
       if (!o.dispatchers && !scale.redisUrl) throw new JiqConfigError('--dispatchers', 'is required without --redis');
+      // Loaded before connecting, so a bad module fails with nothing half-started.
+      const handler = o.handler === undefined ? undefined : await loadHandler(o.handler);
       const logger = createLogger('jiq-worker', o.logLevel);
       const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger);
       const handle = await startWorker({
         dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
         tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,
-        connectTimeoutMs: o.connectTimeoutMs, logger,
+        connectTimeoutMs: o.connectTimeoutMs, logger, handler, metrics: metricsOf(o, '127.0.0.1'),
       });
-      printResult({ event: 'ready', role: 'worker', id: handle.id, pid: process.pid }, o.json, () => `worker ${handle.id} ready`);
+      printResult({ event: 'ready', role: 'worker', id: handle.id, pid: process.pid, ...(handle.metricsAddress ? { metrics: handle.metricsAddress } : {}) }, o.json,
+        () => `worker ${handle.id} ready${handle.metricsAddress ? ` (metrics on http://${handle.metricsAddress}/metrics)` : ''}`);
       onShutdown(async () => {
         await handle.close();
         await connector.close();

@@ -1,0 +1,154 @@
+import { JiqClient } from '@jiq/client';
+import { spawnJiq, type JiqChild } from '@jiq/cli';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJiq } from './helpers/jiq-processes';
+import { parseExposition, sample, type Sample } from './helpers/prometheus';
+
+const JOBS = 120;
+
+/** Real dispatcher and worker processes, the worker running a user module given by --handler. */
+describe('jiq worker --handler, /metrics, /healthz and /readyz on real processes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jiq-ops-'));
+  const children: JiqChild[] = [];
+  let dispatcher: JiqChild;
+  let worker: JiqChild;
+
+  beforeAll(async () => {
+    // CommonJS with a named export, to prove the handler loader is not ESM-only (ESM is unit-tested).
+    writeFileSync(
+      join(dir, 'shout.cjs'),
+      "exports.handler = async (job) => `${Buffer.from(job.payload).toString('utf8').toUpperCase()} by ${job.workerId}/${job.slot}`;\n",
+    );
+    dispatcher = await spawnJiq(['dispatcher', '--port', '0', '--id', 'd-ops', '--metrics-port', '0', '--log-level', 'warn'], { timeoutMs: 20_000 });
+    children.push(dispatcher);
+    worker = await spawnJiq(
+      ['worker', '--dispatchers', dispatcher.ready.address!, '--id', 'w-ops', '--slots', '2', '--handler', join(dir, 'shout.cjs'), '--metrics-port', '0', '--log-level', 'warn'],
+      { timeoutMs: 20_000 },
+    );
+    children.push(worker);
+  });
+
+  afterAll(async () => {
+    for (const c of children.reverse()) await c.stop(5_000);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the user function, and /metrics counts what happened', async () => {
+    const client = new JiqClient({ dispatchers: [dispatcher.ready.address!] });
+    await client.connect();
+    const first = await client.submit('hello');
+    expect(Buffer.from(first.result).toString('utf8')).toMatch(/^HELLO by w-ops\/[01]$/);
+    const rest = await Promise.all(Array.from({ length: JOBS - 1 }, (_, i) => client.submit(`job ${i}`)));
+    expect(rest.map((r) => Buffer.from(r.result).toString('utf8').split(' by ')[0])).toEqual(
+      Array.from({ length: JOBS - 1 }, (_, i) => `JOB ${i}`),
+    );
+    await client.close();
+
+    const d = parseExposition(await text(`http://${dispatcher.ready.metrics}/metrics`));
+    const label = { dispatcher: 'd-ops' };
+    expect(sample(d, 'jiq_dispatcher_arrivals_total', label)).toBe(JOBS);
+    const empty = sample(d, 'jiq_dispatcher_empty_arrivals_total', label);
+    const used = sample(d, 'jiq_dispatcher_tokens_used_total', label);
+    const fallbacks = sample(d, 'jiq_dispatcher_fallbacks_total', label);
+    // Every arrival went by token or (empty I-queue) by fallback: the counters must partition them.
+    expect(used + fallbacks).toBe(JOBS);
+    expect(empty).toBe(fallbacks);
+    expect(sample(d, 'jiq_dispatcher_tokens_placed_total', label)).toBeGreaterThanOrEqual(used);
+    expect(sample(d, 'jiq_dispatcher_completed_total', label)).toBe(JOBS);
+    expect(sample(d, 'jiq_dispatcher_failures_total', { ...label, code: 'HANDLER_FAILED' })).toBe(0);
+    expect(sample(d, 'jiq_dispatcher_workers', label)).toBe(1);
+    expect(sample(d, 'jiq_dispatcher_servers', label)).toBe(2);
+    expect(sample(d, 'jiq_dispatcher_in_flight', label)).toBe(0);
+    for (const h of ['jiq_dispatcher_response_seconds', 'jiq_dispatcher_sojourn_seconds', 'jiq_dispatcher_dispatch_overhead_seconds']) {
+      expect(sample(d, `${h}_count`, label), h).toBe(JOBS);
+      expectCumulativeBuckets(d, h, JOBS);
+    }
+    // The response at the dispatcher contains the sojourn at the worker.
+    expect(sample(d, 'jiq_dispatcher_response_seconds_sum', label)).toBeGreaterThanOrEqual(sample(d, 'jiq_dispatcher_sojourn_seconds_sum', label));
+
+    const w = parseExposition(await text(`http://${worker.ready.metrics}/metrics`));
+    expect(sample(w, 'jiq_worker_jobs_total', { worker: 'w-ops' })).toBe(JOBS);
+    expect(sample(w, 'jiq_worker_jobs_failed_total', { worker: 'w-ops' })).toBe(0);
+    expect(sample(w, 'jiq_worker_slots', { worker: 'w-ops' })).toBe(2);
+    expect(sample(w, 'jiq_worker_queue_length', { worker: 'w-ops' })).toBe(0);
+    expect(d.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
+  });
+
+  it('a throwing handler fails that job with HANDLER_FAILED, counted by code', async () => {
+    writeFileSync(join(dir, 'boom.mjs'), "export default function () { throw new Error('boom: no such record'); }\n");
+    const d2 = await spawnJiq(['dispatcher', '--port', '0', '--id', 'd-boom', '--metrics-port', '0', '--log-level', 'warn'], { timeoutMs: 20_000 });
+    children.push(d2);
+    children.push(await spawnJiq(['worker', '--dispatchers', d2.ready.address!, '--handler', join(dir, 'boom.mjs'), '--log-level', 'warn'], { timeoutMs: 20_000 }));
+    const c2 = new JiqClient({ dispatchers: [d2.ready.address!] });
+    await c2.connect();
+    await expect(c2.submit('x')).rejects.toMatchObject({ name: 'JiqJobError', message: expect.stringContaining('boom: no such record') });
+    await c2.close();
+    const m = parseExposition(await text(`http://${d2.ready.metrics}/metrics`));
+    expect(sample(m, 'jiq_dispatcher_failures_total', { dispatcher: 'd-boom', code: 'HANDLER_FAILED' })).toBe(1);
+    expect(sample(m, 'jiq_dispatcher_completed_total', { dispatcher: 'd-boom' })).toBe(0);
+  });
+
+  it('/healthz answers 200, /readyz 200 while joined and 503 once the worker has no dispatcher; unknown paths 404', async () => {
+    for (const c of [dispatcher, worker]) {
+      const health = await fetch(`http://${c.ready.metrics}/healthz`);
+      expect(health.status).toBe(200);
+      expect((await fetch(`http://${c.ready.metrics}/readyz`)).status).toBe(200);
+      expect((await fetch(`http://${c.ready.metrics}/nope`)).status).toBe(404);
+      expect((await fetch(`http://${c.ready.metrics}/metrics`, { method: 'POST' })).status).toBe(405);
+    }
+    await dispatcher.stop(5_000);
+    const readyz = await pollStatus(`http://${worker.ready.metrics}/readyz`, 503);
+    expect(readyz.status).toBe(503);
+    expect(readyz.body).toContain('connected to no dispatcher');
+    // Still alive: liveness is not readiness.
+    expect((await fetch(`http://${worker.ready.metrics}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('jiq worker --handler refuses a bad module before starting anything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jiq-handler-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['missing.mjs', undefined, '--handler: module not found'],
+    ['no-function.mjs', 'export const answer = 42;\n', 'exports no function (expected a default export or a named export "handler")'],
+    ['syntax.mjs', 'export default function (\n', '--handler: could not load'],
+  ])('%s → exit 2, one line naming --handler', async (file, source, message) => {
+    if (source !== undefined) writeFileSync(join(dir, file), source);
+    // The dispatcher address is never contacted: the module is checked first.
+    const r = await runJiq(['worker', '--dispatchers', '127.0.0.1:1', '--handler', join(dir, file)], 20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+});
+
+async function text(url: string): Promise<string> {
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  return res.text();
+}
+
+async function pollStatus(url: string, want: number, timeoutMs = 15_000): Promise<{ status: number; body: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(url);
+    const body = await res.text();
+    if (res.status === want || Date.now() > deadline) return { status: res.status, body };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Histogram buckets must be cumulative and end at the count. */
+function expectCumulativeBuckets(samples: Sample[], name: string, count: number): void {
+  const buckets = samples.filter((s) => s.name === `${name}_bucket`);
+  expect(buckets.length, name).toBeGreaterThan(3);
+  for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
+  expect(buckets.at(-1)!.labels.le).toBe('+Inf');
+  expect(buckets.at(-1)!.value).toBe(count);
+}
