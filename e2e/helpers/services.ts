@@ -42,6 +42,8 @@ export interface ServiceHandle {
   readonly host: string;
   readonly port: number;
   readonly source: ServiceSource;
+  /** The server's OS pid, when this process started it as a binary (benchmarks read its CPU time). */
+  readonly pid?: number;
   /** Stops the server and removes its files; idempotent. A no-op for 'env' services. */
   stop(): Promise<void>;
   /**
@@ -427,6 +429,10 @@ class BinaryService implements ControllableService {
     } catch (err) {
       throw new Error(`${this.spec.binary} on port ${this.port}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  get pid(): number | undefined {
+    return this.serverPid > 0 ? this.serverPid : undefined;
   }
 
   private logTail(): string {

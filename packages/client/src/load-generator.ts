@@ -1,4 +1,13 @@
-import { createPrng, ErrorCode, JiqJobError, Samples, type JobSizeDistribution } from '@jiq/core';
+import {
+  batchMeansCi95,
+  createPrng,
+  ErrorCode,
+  JiqJobError,
+  Samples,
+  stationarityCheck,
+  type JobSizeDistribution,
+  type StationarityCheck,
+} from '@jiq/core';
 import { arrivalSchedule, type ArrivalProcess } from './arrival-schedule';
 import type { JiqClient, SubmitResult } from './jiq-client';
 
@@ -62,6 +71,12 @@ export interface LoadResult {
   /** Mean delay of a submission behind its scheduled time, and the share more than 2 ms late. */
   meanLagMs: number;
   lateShare: number;
+  /** 95% half-widths by batch means over the measured jobs in submission order (q0 as seen by
+   * the arrivals: a job not sent by token found its I-queue empty). */
+  q0Ci95: number;
+  meanResponseCi95: number;
+  /** First against second half of the measured window. */
+  stationarity: { q0: StationarityCheck; meanResponse: StationarityCheck };
   /** Empirical CDF of the measured sojourn times (units of the mean service time): points (x, P(R <= x)). */
   responseCdf?: { x: number; p: number }[];
 }
@@ -96,12 +111,19 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
   let lagSum = 0;
   let late = 0;
 
-  const onResult = (measure: boolean) => (r: SubmitResult) => {
+  // Per measured job, by submission order (replies come back out of order): did it find the
+  // I-queue empty, and its sojourn. NaN until (or unless) it replies.
+  const foundEmpty: number[] = [];
+  const sojournBySubmit: number[] = [];
+
+  const onResult = (measure: boolean, seq: number) => (r: SubmitResult) => {
     completed++;
     o.onReply?.(r);
     if (r.info.attempts > 1) redispatched++;
     if (!measure) return;
     measured++;
+    foundEmpty[seq] = r.info.byToken ? 0 : 1;
+    sojournBySubmit[seq] = r.info.sojournMs;
     sojourn.add(r.info.sojournMs);
     service.add(r.info.serviceMs);
     latency.add(r.latencyMs);
@@ -129,12 +151,14 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
       if (next < now) maxLag = Math.max(maxLag, now - next);
       while (next <= now && next < end) {
         const measure = next >= warmEnd;
+        const seq = measure ? foundEmpty.push(NaN) - 1 : -1;
+        if (measure) sojournBySubmit.push(NaN);
         submitted++;
         lagSum += now - next;
         if (now - next > 2) late++;
         client
           .send(PAYLOAD, { size: o.jobs.sample(sizeRng), measure })
-          .then(onResult(measure), onError);
+          .then(onResult(measure, seq), onError);
         next = t0 + schedule.next();
       }
       if (o.onProgress && now - lastProgress >= 1000) {
@@ -160,6 +184,9 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
 
   const meanService = service.mean();
   const norm = (x: number): number => x / meanService;
+  const answered = (xs: number[]): number[] => xs.filter((x) => !Number.isNaN(x));
+  const q0Series = answered(foundEmpty);
+  const responseSeries = answered(sojournBySubmit).map(norm);
   return {
     targetRatePerSecond: o.ratePerSecond,
     achievedRatePerSecond: (submitted / elapsed) * 1000,
@@ -181,6 +208,9 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
     latencyP99Ms: latency.percentile(0.99),
     dispatchOverheadMs: latency.mean() - sojourn.mean(),
     byTokenShare: measured > 0 ? byToken / measured : NaN,
+    q0Ci95: batchMeansCi95(q0Series).ci95,
+    meanResponseCi95: batchMeansCi95(responseSeries).ci95,
+    stationarity: { q0: stationarityCheck(q0Series), meanResponse: stationarityCheck(responseSeries) },
     raceBusy,
     redispatched,
     maxLagMs: maxLag,

@@ -31,3 +31,7 @@ export { PolicyRegistry } from './policy/registry';
 
 export { IQueueMeter } from './metrics/iqueue-meter';
 export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
+export { batchMeans, batchMeansCi95, DEFAULT_BATCHES, stationarityCheck } from './metrics/batch-means';
+export type { StationarityCheck } from './metrics/batch-means';
+export { HopHistogram } from './metrics/hop-histogram';
+export type { HopHistogramData, HopSummary } from './metrics/hop-histogram';

@@ -8,7 +8,7 @@ function stats(id: string, o: Partial<DispatcherStats>): DispatcherStats {
     dispatcherId: id, arrivals: 0, emptyArrivals: 0, emptyTimeMs: 0, windowMs: 0, tokensPlaced: 0, tokensUsed: 0,
     tokensWithdrawn: 0, staleWithdrawals: 0, fallbacks: 0, completed: 0, failed: 0, redispatched: 0, raceBusy: 0,
     raceWithdrawn: 0, queueLength: 0, workers: 0, servers: 0, inFlight: 0, rejected: 0, tokenTimeMs: 0, tokens: [],
-    malformed: 0, slots: [], ...o,
+    malformed: 0, slots: [], hops: null, tokenInvisibleMs: 0, ...o,
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  HopHistogram,
   IQueueMeter,
   TokenQueue,
   type FallbackPolicy,
@@ -14,11 +15,14 @@ import {
   type JobDone,
   type Logger,
   type MessageInit,
+  type PlaceToken,
   type StatsRequest,
   type SubmitReply,
   type Token,
+  type WithdrawToken,
   type WorkerChannel,
   type WorkerMessage,
+  wallClockMs,
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
@@ -119,6 +123,17 @@ export class DispatcherCore implements DispatcherHandlers {
     malformed: 0,
   };
 
+  /** Hop delays seen here within the measured window (see docs/performance.md). */
+  readonly hops = {
+    probeRtt: new HopHistogram(),
+    place: new HopHistogram(),
+    assign: new HopHistogram(),
+    withdraw: new HopHistogram(),
+    done: new HopHistogram(),
+  };
+  /** Token time in flight: slot idle -> token here, plus assign hops of jobs sent by token to idle slots. */
+  private tokenInvisibleMs = 0;
+
   /** Malformed messages the transport counted and dropped (NATS), and its count at the last reset. */
   private transportMalformed: () => number = () => 0;
   private transportMalformedBase = 0;
@@ -127,6 +142,8 @@ export class DispatcherCore implements DispatcherHandlers {
     private readonly config: DispatcherCoreConfig,
     private readonly log: Logger,
     private readonly now: () => number = () => performance.now(),
+    /** Epoch ms shared with the workers' clocks (hop timestamps). */
+    private readonly wallNow: () => number = wallClockMs,
   ) {
     this.meter = new IQueueMeter(now);
     this.done = new IdempotencyCache(config.idempotencyCacheSize);
@@ -217,7 +234,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.inFlight.set(ticket, entry);
     this.slotLoads.assign(server, byToken);
     if (key !== '') this.byKey.set(key, entry);
-    worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch } });
+    worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch, sentAtMs: this.wallNow() } });
   }
 
   private takeTicket(): number {
@@ -323,7 +340,7 @@ export class DispatcherCore implements DispatcherHandlers {
       previous.channel.close();
     }
     const entry = this.registry.addWorker(hello.workerId, slots, channel)!;
-    channel.send({ hello: { dispatcherId: this.config.id } });
+    channel.send({ hello: { dispatcherId: this.config.id, echoSentAtMs: hello.sentAtMs, nowMs: this.wallNow() } });
     this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');
     this.releaseParked();
     return entry;
@@ -331,8 +348,8 @@ export class DispatcherCore implements DispatcherHandlers {
 
   private fromWorker(entry: WorkerEntry, msg: WorkerMessage): void {
     if (msg.done) this.completed(entry, msg.done);
-    else if (msg.place) this.placeToken(entry, msg.place.token);
-    else if (msg.withdraw) this.withdrawToken(entry, msg.withdraw.token);
+    else if (msg.place) this.placeToken(entry, msg.place);
+    else if (msg.withdraw) this.withdrawToken(entry, msg.withdraw);
     else if (msg.probe) entry.channel.send({ probeReply: { requestId: msg.probe.requestId, length: this.tokens.length } });
     else if (msg.leave) this.workerLeaving(entry);
     else this.counters.malformed++;
@@ -343,7 +360,8 @@ export class DispatcherCore implements DispatcherHandlers {
     return this.registry.serverOf(entry, token.slot);
   }
 
-  private placeToken(entry: WorkerEntry, token: Token | null | undefined): void {
+  private placeToken(entry: WorkerEntry, place: PlaceToken): void {
+    const token = place.token;
     const server = this.serverForToken(entry, token);
     if (server === undefined || !token) {
       this.counters.malformed++;
@@ -353,14 +371,22 @@ export class DispatcherCore implements DispatcherHandlers {
     this.tokens.place(server, token.epoch);
     this.meter.setLength(this.tokens.length);
     this.counters.tokensPlaced++;
+    if (this.meter.measuring) {
+      const t = this.wallNow();
+      if (place.sentAtMs > 0) this.hops.place.add(t - place.sentAtMs);
+      if (place.probeRttMs > 0) this.hops.probeRtt.add(place.probeRttMs);
+      if (place.idleSinceMs > 0) this.tokenInvisibleMs += Math.max(0, t - place.idleSinceMs);
+    }
   }
 
-  private withdrawToken(entry: WorkerEntry, token: Token | null | undefined): void {
+  private withdrawToken(entry: WorkerEntry, withdraw: WithdrawToken): void {
+    const token = withdraw.token;
     const server = this.serverForToken(entry, token);
     if (server === undefined || !token) {
       this.counters.malformed++;
       return;
     }
+    if (this.meter.measuring && withdraw.sentAtMs > 0) this.hops.withdraw.add(this.wallNow() - withdraw.sentAtMs);
     if (this.tokens.withdraw(server, token.epoch)) {
       this.meter.setLength(this.tokens.length);
       this.counters.tokensWithdrawn++;
@@ -384,6 +410,7 @@ export class DispatcherCore implements DispatcherHandlers {
     if (done.raceWithdrawn) this.counters.raceWithdrawn++;
     if (done.ok) this.counters.completed++;
     else this.counters.failed++;
+    if (job.job.measure) this.measureDone(job, done);
     this.observer?.completed(this.now() - job.waiters[0]!.receivedAt, done.sojournMs);
     this.finish(job, job.job.id, {
       ok: done.ok,
@@ -400,6 +427,15 @@ export class DispatcherCore implements DispatcherHandlers {
         dispatcherId: this.config.id,
       },
     });
+  }
+
+  private measureDone(job: InFlight, done: JobDone): void {
+    if (done.sentAtMs > 0) this.hops.done.add(this.wallNow() - done.sentAtMs);
+    if (done.assignMs > 0) {
+      this.hops.assign.add(done.assignMs);
+      // A job sent by token to an idle slot: the slot stayed idle, unseen, while the job travelled.
+      if (job.byToken && !done.raceBusy) this.tokenInvisibleMs += done.assignMs;
+    }
   }
 
   private removeTokensOf(entry: WorkerEntry): void {
@@ -464,6 +500,14 @@ export class DispatcherCore implements DispatcherHandlers {
       raceWithdrawn: c.raceWithdrawn,
       rejected: c.rejected,
       malformed: c.malformed + this.transportMalformed() - this.transportMalformedBase,
+      hops: {
+        probeRtt: this.hops.probeRtt.toData(),
+        place: this.hops.place.toData(),
+        assign: this.hops.assign.toData(),
+        withdraw: this.hops.withdraw.toData(),
+        done: this.hops.done.toData(),
+      },
+      tokenInvisibleMs: this.tokenInvisibleMs,
       queueLength: this.tokens.length,
       workers: this.registry.workerCount,
       servers: this.registry.liveCount,
@@ -480,6 +524,8 @@ export class DispatcherCore implements DispatcherHandlers {
     if (request.reset) {
       this.meter.reset();
       for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] = 0;
+      for (const h of Object.values(this.hops)) h.reset();
+      this.tokenInvisibleMs = 0;
       this.transportMalformedBase = this.transportMalformed();
     }
     return out;

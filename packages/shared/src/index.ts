@@ -9,6 +9,8 @@ export type {
   DispatcherHello,
   DispatcherMessage,
   DispatcherStats,
+  HopDelays,
+  HopHistogram as HopHistogramMessage,
   Job,
   JobDone,
   JobError,
@@ -72,3 +74,4 @@ export type { ClusterMetrics, PublishedMetrics } from './redis-metrics/read-metr
 export { summariseClusterMetrics } from './redis-metrics/summarise-metrics';
 export type { ClusterMetricsSummary } from './redis-metrics/summarise-metrics';
 export { listRuns, loadRun, newRunId, storeRun } from './redis-metrics/run-store';
+export { clockOffsetMs, wallClockMs } from './hop-clock';

@@ -9,6 +9,8 @@ import {
   type JobError,
   type Logger,
   type MessageInit,
+  clockOffsetMs,
+  wallClockMs,
 } from '@jiq/shared';
 import type { JobHandler, TokenMode } from './options';
 
@@ -42,6 +44,8 @@ interface Link {
   nextProbeId: number;
   /** Resolves the pending connect() once the dispatcher's hello arrives. */
   onReady: (() => void) | undefined;
+  /** Add to the local wall clock to read the dispatcher's (0 on one host). */
+  clockOffsetMs: number;
 }
 
 interface QueuedJob {
@@ -52,6 +56,8 @@ interface QueuedJob {
   readonly arrivedAt: number;
   readonly raceBusy: boolean;
   readonly raceWithdrawn: boolean;
+  /** How long the Assign travelled (0 when the dispatcher did not stamp it). */
+  readonly assignMs: number;
 }
 
 /** One server of the model: FIFO, one job in service, its own tokens. */
@@ -67,6 +73,8 @@ interface Slot {
   placing: boolean;
   /** A token is owed but no dispatcher was reachable. */
   owed: boolean;
+  /** Wall clock when the slot last needed a token: it was invisible to arrivals from then on. */
+  idleSinceMs: number;
 }
 
 const WITHDRAWN_MEMORY = 8;
@@ -130,6 +138,7 @@ export class WorkerCore {
       epoch: 0,
       placing: false,
       owed: true,
+      idleSinceMs: 0,
     }));
     this.probeScratch = new Int32Array(Math.max(1, cfg.d));
   }
@@ -202,7 +211,7 @@ export class WorkerCore {
     channel.onClose((err) => {
       if (link.generation === generation) this.linkLost(link, err);
     });
-    channel.send({ hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speed } });
+    channel.send({ hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speed, sentAtMs: wallClockMs() } });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         link.onReady = undefined;
@@ -226,6 +235,7 @@ export class WorkerCore {
         cb(msg.probeReply.length);
       }
     } else if (msg.hello) {
+      link.clockOffsetMs = clockOffsetMs(msg.hello.echoSentAtMs, msg.hello.nowMs, wallClockMs());
       link.ready = true;
       if (!this.ready.includes(link)) this.ready.push(link);
       link.onReady?.();
@@ -274,7 +284,14 @@ export class WorkerCore {
 
   // ------------------------------------------------------------------ jobs
 
+  /** Now, on the dispatcher's clock (hop timestamps are read by the receiver). */
+  private stamp(link: Link): number {
+    return wallClockMs() + link.clockOffsetMs;
+  }
+
   private assigned(link: Link, a: Assign): void {
+    // Stamped first: what follows is this process's work, not the hop's.
+    const assignMs = a.sentAtMs > 0 ? Math.max(1e-6, this.stamp(link) - a.sentAtMs) : 0;
     const slot = this.slots[a.slot];
     const job = a.job;
     if (!slot || !job) {
@@ -295,13 +312,13 @@ export class WorkerCore {
     if (raceBusy) this.counters.raceBusy++;
     if (raceWithdrawn) this.counters.raceWithdrawn++;
     if (this.cfg.withdraw && slot.tokens.size > 0) this.withdrawAll(slot);
-    slot.queue.push({ ticket: a.ticket, job, link, generation: link.generation, arrivedAt: this.now(), raceBusy, raceWithdrawn });
+    slot.queue.push({ ticket: a.ticket, job, link, generation: link.generation, arrivedAt: this.now(), raceBusy, raceWithdrawn, assignMs });
     if (!slot.busy) this.startNext(slot);
   }
 
   private withdrawAll(slot: Slot): void {
     for (const [epoch, l] of slot.tokens) {
-      l.channel?.send({ withdraw: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch } } });
+      l.channel?.send({ withdraw: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch }, sentAtMs: this.stamp(l) } });
       slot.withdrawn.push(epoch);
       if (slot.withdrawn.length > WITHDRAWN_MEMORY) slot.withdrawn.shift();
       this.counters.tokensWithdrawn++;
@@ -335,6 +352,8 @@ export class WorkerCore {
             serviceMs: end - startedAt,
             raceBusy: q.raceBusy,
             raceWithdrawn: q.raceWithdrawn,
+            assignMs: q.assignMs,
+            sentAtMs: this.stamp(q.link),
           },
         });
       }
@@ -370,6 +389,7 @@ export class WorkerCore {
       slot.owed = false;
       return;
     }
+    slot.idleSinceMs = wallClockMs();
     void this.placeToken(slot);
   }
 
@@ -388,18 +408,21 @@ export class WorkerCore {
     slot.owed = false;
     const d = this.cfg.probe === 'distinct' ? Math.min(this.cfg.d, m) : this.cfg.d;
     let target: Link;
+    let probeRttMs = 0;
     if (d === 1) {
       target = this.ready[Math.floor(this.cfg.rng.next() * m)]!;
     } else {
       probeModes.get(this.cfg.probe)!(m, d, this.cfg.rng, this.probeScratch);
       const probed = Array.from(this.probeScratch.subarray(0, d), (i) => this.ready[i]!);
       slot.placing = true;
-      const lengths = await Promise.all(probed.map((l) => this.probe(l)));
+      const answers = await Promise.all(probed.map((l) => this.probe(l)));
       slot.placing = false;
       // The server must still be idle: in the model probing takes no time.
       if (!this.isIdle(slot) || this.closing) return;
       if (this.cfg.tokens === 'one' && slot.tokens.size > 0) return;
-      target = probed[pickShortest(lengths, d, this.cfg.rng)]!;
+      const chosen = pickShortest(answers.map((a) => a.length), d, this.cfg.rng);
+      target = probed[chosen]!;
+      probeRttMs = answers[chosen]!.rttMs;
       if (!target.ready) {
         slot.owed = true;
         if (this.ready.length > 0) void this.placeToken(slot);
@@ -409,22 +432,32 @@ export class WorkerCore {
     const epoch = (slot.epoch = (slot.epoch + 1) >>> 0);
     slot.tokens.set(epoch, target);
     this.counters.tokensPlaced++;
-    target.channel?.send({ place: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch } } });
+    const offset = target.clockOffsetMs;
+    target.channel?.send({
+      place: {
+        token: { workerId: this.cfg.workerId, slot: slot.index, epoch },
+        sentAtMs: this.stamp(target),
+        idleSinceMs: slot.idleSinceMs > 0 ? slot.idleSinceMs + offset : 0,
+        probeRttMs,
+      },
+    });
   }
 
-  private probe(link: Link): Promise<number> {
+  /** The I-queue length (Infinity if unreachable) and the probe's round trip (0 if it failed). */
+  private probe(link: Link): Promise<{ length: number; rttMs: number }> {
     const channel = link.channel;
-    if (!channel || !link.ready) return Promise.resolve(Infinity);
+    if (!channel || !link.ready) return Promise.resolve(NO_ANSWER);
     const id = link.nextProbeId;
     link.nextProbeId = (id + 1) >>> 0 || 1;
+    const sentAt = this.now();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         link.probes.delete(id);
-        resolve(Infinity);
+        resolve(NO_ANSWER);
       }, this.cfg.probeTimeoutMs);
-      link.probes.set(id, (len) => {
+      link.probes.set(id, (length) => {
         clearTimeout(timer);
-        resolve(len);
+        resolve(Number.isFinite(length) ? { length, rttMs: Math.max(1e-6, this.now() - sentAt) } : NO_ANSWER);
       });
       channel.send({ probe: { requestId: id } });
     });
@@ -482,7 +515,8 @@ export class WorkerCore {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_ANSWER = { length: Infinity, rttMs: 0 };
 
 function newLink(address: string, index: number): Link {
-  return { index, removed: false, address, channel: undefined, ready: false, generation: 0, probes: new Map(), nextProbeId: 1, onReady: undefined };
+  return { index, removed: false, address, channel: undefined, ready: false, generation: 0, probes: new Map(), nextProbeId: 1, onReady: undefined, clockOffsetMs: 0 };
 }

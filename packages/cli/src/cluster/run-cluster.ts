@@ -4,6 +4,7 @@ import type { DashboardHandle, RunParams } from '@jiq/dashboard';
 import { type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
+import { INVISIBLE_SHARE_WARNING, mergeHopMs, tokenInvisibleShare, type HopMs } from './hop-delays';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';
 
 export interface ClusterRunOptions {
@@ -45,7 +46,18 @@ export interface ClusterResult {
   q0: number;
   /** Time-average fraction of time the I-queues were empty (equal to q0 by PASTA). */
   q0Time: number;
+  /** 95% half-widths by batch means over the measured window (submission order). */
+  q0Ci95: number;
   meanResponse: number;
+  meanResponseCi95: number;
+  /** Message hop delays (ms) measured by the processes: mean / p50 / p99 and how many. */
+  hopMs: HopMs;
+  /** Token time in flight over server idle time (the zero-delay model assumes 0). */
+  tokenInvisibleShare: number;
+  /** First against second half of the window: `drift` above 1.5 half-widths = not stationary. */
+  stationarity: LoadResult['stationarity'];
+  /** What the run's user should know (also printed on stderr by `jiq cluster`). */
+  warnings: string[];
   jobs: number;
   completed: number;
   failed: number;
@@ -205,6 +217,7 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
   const arrivals = sum((s) => s.arrivals);
   const window = sum((s) => s.windowMs);
   const servers = p.workers * p.slots;
+  const invisibleShare = tokenInvisibleShare(stats);
   return {
     params: {
       dispatchers: p.dispatchers, workers: p.workers, slots: p.slots, lambda: p.lambda, d: p.d, withdraw: p.withdraw,
@@ -213,7 +226,13 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
     },
     q0: arrivals > 0 ? sum((s) => s.emptyArrivals) / arrivals : NaN,
     q0Time: window > 0 ? sum((s) => s.emptyTimeMs) / window : NaN,
+    q0Ci95: load.q0Ci95,
     meanResponse: load.meanResponse,
+    meanResponseCi95: load.meanResponseCi95,
+    hopMs: mergeHopMs(stats),
+    tokenInvisibleShare: invisibleShare,
+    stationarity: load.stationarity,
+    warnings: clusterWarnings(invisibleShare, load),
     jobs: load.submitted,
     completed: load.completed,
     failed: load.failed,
@@ -248,4 +267,22 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
     })),
     ...(load.responseCdf ? { responseCdf: load.responseCdf } : {}),
   };
+}
+
+function clusterWarnings(invisibleShare: number, load: LoadResult): string[] {
+  const out: string[] = [];
+  if (invisibleShare > INVISIBLE_SHARE_WARNING) {
+    out.push(
+      `tokens were in flight for ${(invisibleShare * 100).toFixed(1)}% of server idle time (above ${INVISIBLE_SHARE_WARNING * 100}%): ` +
+        'message delay is not negligible against the idle periods, expect q0 above the zero-delay model (longer jobs shrink the share)',
+    );
+  }
+  const drifting = (['q0', 'meanResponse'] as const).filter((k) => !load.stationarity[k].stationary);
+  if (drifting.length > 0) {
+    const detail = drifting
+      .map((k) => `${k} ${load.stationarity[k].firstHalf.toFixed(4)} -> ${load.stationarity[k].secondHalf.toFixed(4)}`)
+      .join(', ');
+    out.push(`the first and second halves of the measured window differ (${detail}): the run is too short for its load; raise --duration (or --warmup)`);
+  }
+  return out;
 }

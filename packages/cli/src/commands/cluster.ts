@@ -50,6 +50,7 @@ export function registerClusterCommand(program: Command): void {
           process.exitCode = 130;
           return;
         }
+        for (const w of result.warnings) process.stderr.write(`jiq cluster: warning: ${w}\n`);
         // With --redis the result is also stored under a run id (see `jiq stats --runs`).
         const runId = scaleOut.redisUrl ? await storeClusterRun(scaleOut.redisUrl, scaleOut.prefix, result) : undefined;
         printResult(runId ? { ...result, runId } : result, flags.json,

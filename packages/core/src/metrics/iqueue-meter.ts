@@ -19,6 +19,11 @@ export class IQueueMeter {
 
   constructor(private readonly now: () => number) {}
 
+  /** True from the first measured arrival on (warm-up excluded). */
+  get measuring(): boolean {
+    return this.started;
+  }
+
   /** Call before the queue changes length, with the new length. */
   setLength(length: number): void {
     this.advance(this.now());

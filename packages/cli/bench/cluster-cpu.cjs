@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// CPU per job of a whole `jiq cluster` run: the dispatcher and worker processes' utime + stime
+// (from /proc/<pid>/stat) over the load phase only, divided by the jobs submitted, plus the
+// load generator's own CPU. Startup and shutdown are excluded (module loading dominates them).
+// Usage: node packages/cli/bench/cluster-cpu.cjs [jiq cluster flags]   (Linux only)
+//   e.g. -- --dispatchers 3 --workers 12 --lambda 0.7 --d 2 --no-withdraw --select lcfs --mean-service-ms 20
+const { readFileSync, readdirSync } = require('node:fs');
+const { runCluster, validateClusterFlags } = require('@jiq/cli');
+const { createLogger } = require('@jiq/shared');
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function parseFlags(argv) {
+  const flags = { dispatchers: 3, workers: 12, lambda: 0.7, d: 2, withdraw: false, select: 'lcfs', meanServiceMs: 20, duration: 20 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--no-withdraw') flags.withdraw = false;
+    else if (a === '--withdraw') flags.withdraw = true;
+    else if (a.startsWith('--')) {
+      const key = a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+      const v = argv[++i];
+      flags[key === 'meanServiceMs' ? 'meanServiceMs' : key] = Number.isNaN(Number(v)) ? v : Number(v);
+    }
+  }
+  return flags;
+}
+
+/** CPU ms of every descendant of this process, by pid. */
+function descendantsCpuMs() {
+  const parent = new Map();
+  const cpu = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(name), Number(f[1]));
+      cpu.set(Number(name), ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND);
+    } catch {
+      // exited while listed
+    }
+  }
+  const out = new Map();
+  for (const [pid, ms] of cpu) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === process.pid) {
+        out.set(pid, ms);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+async function main() {
+  const p = validateClusterFlags(parseFlags(process.argv.slice(2)));
+  let start;
+  let end;
+  let selfStart;
+  let selfEnd;
+  let tStart;
+  let tEnd;
+  const result = await runCluster(p, {
+    log: createLogger('bench', 'warn'),
+    onPhase: (t) => {
+      if (t.startsWith('load:')) {
+        start = descendantsCpuMs();
+        selfStart = process.cpuUsage();
+        tStart = performance.now();
+      }
+    },
+    afterLoad: async () => {
+      end = descendantsCpuMs();
+      selfEnd = process.cpuUsage(selfStart);
+      tEnd = performance.now();
+    },
+  });
+  let clusterMs = 0;
+  for (const [pid, ms] of end) clusterMs += ms - (start.get(pid) ?? 0);
+  const loadGenMs = (selfEnd.user + selfEnd.system) / 1000;
+  const wallS = (tEnd - tStart) / 1000;
+  const out = {
+    params: result.params,
+    jobs: result.jobs,
+    wallSeconds: wallS,
+    clusterCpuMsPerJob: clusterMs / result.jobs,
+    clusterCores: clusterMs / 1000 / wallS,
+    loadGeneratorCpuMsPerJob: loadGenMs / result.jobs,
+    q0: result.q0,
+    q0Ci95: result.q0Ci95,
+    dispatchOverheadMs: result.dispatchOverheadMs,
+    tokenInvisibleShare: result.tokenInvisibleShare,
+    hopMs: result.hopMs,
+    maxLagMs: result.maxLagMs,
+    loadAverage: readFileSync('/proc/loadavg', 'utf8').trim(),
+  };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
