@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommand } from './commands/cluster';
 import { registerDashboardCommand } from './commands/dashboard';
@@ -23,9 +25,15 @@ const registrations: ((program: Command) => void)[] = [
   registerExperimentCommand,
 ];
 
+/** The installed @jiq/cli version (dist/ sits next to package.json, in the repo and in the tarball). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('jiq')
     .description('Join-Idle-Queue job dispatch: cluster, simulator and mean-field model')
+    .version(cliVersion(), '-V, --version', 'print the jiq version')
     .showHelpAfterError()
     .exitOverride();
   for (const register of registrations) register(program);

@@ -7,7 +7,7 @@ import {
   type Prng,
 } from '@jiq/core';
 import {
-  createLogger,
+  silentLogger,
   ExponentialBackoff,
   GrpcConnector,
   type BackoffPolicy,
@@ -28,6 +28,7 @@ export interface JiqClientOptions {
   maxPayloadBytes?: number;
   seed?: number;
   backoff?: BackoffPolicy;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
 }
 
@@ -107,7 +108,7 @@ export class JiqClient {
     this.connector = options.connector ?? new GrpcConnector(options.maxPayloadBytes);
     this.rng = createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
     this.backoff = options.backoff ?? new ExponentialBackoff();
-    this.log = options.logger ?? createLogger('jiq-client');
+    this.log = options.logger ?? silentLogger();
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 4 * 1024 * 1024;
   }

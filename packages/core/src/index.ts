@@ -3,6 +3,7 @@
 // Node, gRPC, NATS, Redis or pino (lint enforces it), so every engine can load it.
 export { ErrorCode } from './gen/enums';
 export { JiqConfigError, JiqError, JiqJobError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
+export type { ErrorCodeName } from './errors/errors';
 
 export { createPrng, deriveSeed, sampleExp, sampleIndex, sampleNormal, Sfc32 } from './random/prng';
 export type { Prng } from './random/prng';

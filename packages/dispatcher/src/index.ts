@@ -1,7 +1,14 @@
 // Public API of @jiq/dispatcher.
 export { startDispatcher } from './start-dispatcher';
 export type { DispatcherHandle } from './start-dispatcher';
-export type { DispatcherMembershipOptions, DispatcherOptions, DispatcherTransportFactory, MetricsEndpointOptions } from './options';
+export type {
+  DispatcherMembershipOptions,
+  DispatcherOptions,
+  DispatcherTransportFactory,
+  FallbackName,
+  MetricsEndpointOptions,
+  TokenSelectionName,
+} from './options';
 export { DispatcherCore } from './dispatcher-core';
 export { dispatcherMetrics } from './metrics-prometheus';
 export type { DispatcherCoreConfig, DispatcherObserver } from './dispatcher-core';

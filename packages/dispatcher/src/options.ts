@@ -7,6 +7,11 @@ export type DispatcherTransportFactory = (
   options: { id: string; host: string; port: number; maxMessageBytes: number },
 ) => Promise<DispatcherServer>;
 
+/** The token selections of @jiq/core's registry (checked against it at start). */
+export type TokenSelectionName = 'fcfs' | 'lcfs';
+/** The fallbacks of @jiq/core's registry (checked against it at start). */
+export type FallbackName = 'random' | 'pod';
+
 export interface DispatcherOptions {
   /** Unique id (default: "dispatcher-<pid>-<random>"). */
   id?: string;
@@ -15,9 +20,9 @@ export interface DispatcherOptions {
   /** Port (gRPC); 0 picks a free one. Default 0. */
   port?: number;
   /** Token selection: "fcfs" (oldest token) or "lcfs" (newest). Default "fcfs". */
-  select?: string;
-  /** Fallback when the I-queue is empty. Default "random" (JIQ). */
-  fallback?: string;
+  select?: TokenSelectionName;
+  /** Fallback when the I-queue is empty: "random" (JIQ) or "pod" (power of d). Default "random". */
+  fallback?: FallbackName;
   /** Payloads above this are refused with INVALID_ARGUMENT. Default 4 MiB. */
   maxPayloadBytes?: number;
   /** Seed of the dispatcher's random choices (fallback, ties). Default: random. */
@@ -30,6 +35,7 @@ export interface DispatcherOptions {
   idempotencyCacheSize?: number;
   /** How long close() waits for in-flight jobs. Default 30000 ms. */
   drainTimeoutMs?: number;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
   transport?: DispatcherTransportFactory;
   /** Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 = a free one). Off by default. */

@@ -1,6 +1,6 @@
 import { createPrng, fallbacks, tokenSelections } from '@jiq/core';
 import {
-  createLogger,
+  silentLogger,
   exposition,
   startGrpcDispatcherServer,
   startOpsServer,
@@ -43,7 +43,7 @@ const grpcTransport: DispatcherTransportFactory = (handlers, o) =>
 
 export async function startDispatcher(options: DispatcherOptions = {}): Promise<DispatcherHandle> {
   const o = resolveDispatcherOptions(options);
-  const log = o.logger ?? createLogger('jiq-dispatcher');
+  const log = o.logger ?? silentLogger();
   const core = new DispatcherCore(
     {
       id: o.id,

@@ -30,7 +30,7 @@ export type {
   WorkerMessage,
 } from './gen/jiq';
 
-export { createLogger, LOG_LEVELS } from './logger';
+export { createLogger, LOG_LEVELS, silentLogger } from './logger';
 export { startOpsServer } from './http-ops-server';
 export type { OpsServer, OpsServerOptions, Readiness } from './http-ops-server';
 export {

@@ -60,6 +60,7 @@ export interface WorkerOptions {
   drainTimeoutMs?: number;
   backoff?: BackoffPolicy;
   connector?: Connector;
+  /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
   /** Serve GET /metrics (Prometheus), /healthz and /readyz. Off by default. */
   metrics?: { port: number; /** Default 127.0.0.1. */ host?: string };

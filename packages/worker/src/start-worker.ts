@@ -1,5 +1,5 @@
 import { createPrng } from '@jiq/core';
-import { createLogger, ExponentialBackoff, exposition, GrpcConnector, startOpsServer, type OpsServer } from '@jiq/shared';
+import { ExponentialBackoff, exposition, GrpcConnector, silentLogger, startOpsServer, type OpsServer } from '@jiq/shared';
 import { joinWorkerMembership } from './membership';
 import { workerMetrics } from './metrics-prometheus';
 import { validateWorkerOptions, type WorkerOptions } from './options';
@@ -20,7 +20,7 @@ export interface WorkerHandle {
 export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
   validateWorkerOptions(options);
   const id = options.id ?? `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const log = (options.logger ?? createLogger('jiq-worker')).child({ workerId: id });
+  const log = (options.logger ?? silentLogger()).child({ workerId: id });
   const membership = options.membership ? await joinWorkerMembership(options.membership, log) : undefined;
   const ownConnector = options.connector === undefined;
   const connector = options.connector ?? new GrpcConnector();

@@ -22,7 +22,7 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
     .action(async (o: RawScaleOutFlags & RawMetricsFlags & {
-      id?: string; host: string; port: number; select: string; fallback: string; maxPayloadBytes: number;
+      id?: string; host: string; port: number; select: 'fcfs' | 'lcfs'; fallback: 'random' | 'pod'; maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
     }) => {
       const scale = resolveScaleOut(o);

@@ -23,15 +23,25 @@ export class JiqConfigError extends JiqError {
   }
 }
 
-/** A job did not produce a result; `code` says why (same codes as the wire). */
+/** The name of an error code: `'HANDLER_FAILED'`, `'UNAVAILABLE'`, ... */
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+/**
+ * A job did not produce a result; `code` says why (same codes as the wire): compare it with the
+ * named constants, `err.code === ErrorCode.HANDLER_FAILED`, or read `err.codeName`.
+ */
 export class JiqJobError extends JiqError {
+  readonly codeName: ErrorCodeName | 'UNKNOWN';
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly jobId: string,
     options?: { cause?: unknown },
   ) {
-    super(`job ${jobId}: ${ErrorCode[code] ?? code}: ${message}`, options);
+    const name = ErrorCode[code] as ErrorCodeName | undefined;
+    super(`job ${jobId}: ${name ?? code}: ${message}`, options);
+    this.codeName = name ?? 'UNKNOWN';
   }
 }
 

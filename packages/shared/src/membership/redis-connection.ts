@@ -1,6 +1,7 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { JiqUnavailableError } from '@jiq/core';
 import type { Logger } from '../logger';
+import { loadOptional } from '../optional-dependency';
 import { ExponentialBackoff } from '../transport/backoff';
 
 /**
@@ -10,7 +11,8 @@ import { ExponentialBackoff } from '../transport/backoff';
 export async function connectRedis(url: string, o: { connectTimeoutMs?: number; log?: Logger } = {}): Promise<Redis> {
   const timeoutMs = o.connectTimeoutMs ?? 4_000;
   const backoff = new ExponentialBackoff(100, 5_000);
-  const redis = new Redis(url, {
+  const { Redis: RedisClient } = await loadOptional('ioredis', () => import('ioredis'));
+  const redis = new RedisClient(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 2,

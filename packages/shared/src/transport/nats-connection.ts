@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { connect, Events, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { JiqUnavailableError } from '@jiq/core';
 import type { Logger } from '../logger';
+import { loadOptional } from '../optional-dependency';
 import { ExponentialBackoff, type BackoffPolicy } from './backoff';
 
 export interface NatsConnectOptions {
@@ -37,6 +38,7 @@ export interface JiqNatsConnection {
 export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnection> {
   const backoff = o.backoff ?? new ExponentialBackoff(100, 5_000);
   let attempt = 0;
+  const { connect, Events } = await loadOptional('nats', () => import('nats'));
   let nc: NatsConnection;
   try {
     nc = await connect({

@@ -1,4 +1,4 @@
-import { ErrorCode as NatsErrorCode, type Msg, type NatsError } from 'nats';
+import type { Msg, NatsError } from 'nats';
 import { codecs, type DispatcherMessage, type DispatcherStats, type MessageInit, type StatsRequest, type SubmitReply, type SubmitRequest, type WorkerMessage } from '../gen/jiq';
 import { JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
 import type { Logger } from '../logger';
@@ -231,7 +231,8 @@ export class NatsConnector implements Connector {
     } catch (err) {
       channel.abort();
       const code = (err as NatsError).code;
-      if (code === NatsErrorCode.Timeout) {
+      // nats' ErrorCode.Timeout, as a literal: the module is loaded lazily (optional dependency).
+      if (code === 'TIMEOUT') {
         throw new JiqTimeoutError(`dispatcher ${address} did not answer over NATS within ${timeoutMs} ms`, timeoutMs, { cause: err });
       }
       throw new JiqUnavailableError(`dispatcher ${address} is not reachable over NATS: ${(err as Error).message}`, address, { cause: err });
