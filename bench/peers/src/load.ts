@@ -91,6 +91,13 @@ export async function closedLoop(system: RunningSystem, inFlight: number, warmup
   await sleep(warmupMs);
   w.open();
   await sleep(windowMs);
+  // A window with no completion says nothing (a stall on a loaded machine): hold it open until
+  // one job is back, so jobs/s and latency come from a real, longer window.
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+  while (w.jobs === 0 && failure === undefined) {
+    if (performance.now() > deadline) throw new BenchStalledError(system.name, outstanding, DRAIN_TIMEOUT_MS);
+    await sleep(5);
+  }
   const m = w.close();
   await drain(system, loops, () => outstanding);
   if (failure !== undefined) throw failure;

@@ -118,6 +118,8 @@ export async function runPeers(o: PeersOptions, progress: Progress): Promise<Pee
   for (const name of o.systems) {
     const s = await start(name, ctx);
     track({ stop: () => s.stop(), killNow: () => undefined });
+    // One job end to end before any window: connections are up and the system works.
+    await s.call();
     systems.push(s);
     progress(`started ${name}: ${Object.entries(s.pids).map(([role, pid]) => `${role} pid ${pid}`).join(', ')}`);
   }
