@@ -31,6 +31,7 @@ interface Row {
   p99Ms: number;
   cpuMsPerJob: Record<string, number | null>;
   jobs: number;
+  perRep: { p50Ms: number[] };
 }
 
 interface Run {
@@ -98,7 +99,7 @@ describe('npm run bench:peers', () => {
     const out = JSON.parse(lines[0]!) as {
       rows: Row[];
       openLoop: Row[];
-      ratios: { byInFlight: { inFlight: number }[]; targets: { name: string; met: boolean }[] };
+      ratios: { byInFlight: { inFlight: number }[]; targets: { name: string; met: boolean; value: number; paired: number }[] };
       processes: Record<string, Record<string, number>>;
       meta: { loadAverage: { start: number[]; end: number[] }; options: { inFlight: number[]; warmupMs: number; openWindowMs: number; openRate: number } };
     };
@@ -131,7 +132,10 @@ describe('npm run bench:peers', () => {
       expect(r.p99Ms).toBeGreaterThanOrEqual(r.p50Ms);
     }
     expect(out.ratios.byInFlight.map((r) => r.inFlight)).toEqual(levels);
+    // One rep: each ratio paired within the rep is the ratio of the (single-rep) medians.
     expect(out.ratios.targets.map((t) => t.name)).toHaveLength(3);
+    for (const t of out.ratios.targets) expect(t.paired).toBeCloseTo(t.value, 9);
+    for (const r of [...out.rows, ...out.openLoop]) expect(r.perRep.p50Ms).toEqual([r.p50Ms]);
     expect(out.meta.loadAverage.start).toHaveLength(3);
     // Each system ran in its own processes, and every one of them is gone.
     const pids = Object.values(out.processes).flatMap((p) => Object.values(p));

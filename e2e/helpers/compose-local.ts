@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { buildProgram } from '@jiq/cli';
 import { parse } from 'yaml';
 
 /**
@@ -18,6 +20,10 @@ export interface ComposeService {
   replicas: number;
   dependsOn: string[];
   profiles: string[];
+  /** Bind mounts: host path (relative to the compose file's folder) → container path. */
+  volumes: { host: string; container: string }[];
+  /** The healthcheck's CMD arguments (without "CMD"), or undefined when it has none or is disabled. */
+  healthcheck: string[] | undefined;
 }
 
 interface RawService {
@@ -28,6 +34,23 @@ interface RawService {
   deploy?: { replicas?: number };
   depends_on?: string[] | Record<string, unknown>;
   profiles?: string[];
+  volumes?: string[];
+  healthcheck?: { test?: string[]; disable?: boolean };
+}
+
+function volumesOf(raw: RawService['volumes'], dir: string): ComposeService['volumes'] {
+  return (raw ?? []).map((v) => {
+    const [host, container] = v.split(':');
+    if (!host || !container) throw new Error(`compose.yaml: volume "${v}" is not host:container[:mode]`);
+    return { host: isAbsolute(host) ? host : join(dir, host), container };
+  });
+}
+
+function healthcheckOf(raw: RawService['healthcheck']): string[] | undefined {
+  if (!raw || raw.disable || !raw.test) return undefined;
+  const [kind, ...args] = raw.test;
+  if (kind !== 'CMD') throw new Error(`compose.yaml: healthcheck test must use the exec form ["CMD", ...] (got ${kind})`);
+  return args;
 }
 
 function environmentOf(raw: RawService['environment']): Record<string, string> {
@@ -59,7 +82,42 @@ export function readCompose(path: string): ComposeService[] {
     replicas: s.deploy?.replicas ?? 1,
     dependsOn: Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}),
     profiles: s.profiles ?? [],
+    volumes: volumesOf(s.volumes, join(path, '..')),
+    healthcheck: healthcheckOf(s.healthcheck),
   }));
+}
+
+/** A container path in a command rewritten to the host path it is mounted from (for local runs). */
+export function localCommand(s: ComposeService): string[] {
+  return s.command.map((arg) => {
+    const v = s.volumes.find((m) => arg === m.container || arg.startsWith(`${m.container}/`));
+    return v ? v.host + arg.slice(v.container.length) : arg;
+  });
+}
+
+/**
+ * Parses a service's command with the jiq CLI's real option parser (every flag, value parser and
+ * JIQ_* variable as the container would see them) without running it; returns the options the
+ * command would get. Throws what the CLI would print for a bad command.
+ */
+export async function parseWithCli(command: string[], env: Record<string, string>): Promise<Record<string, unknown>> {
+  const program = buildProgram();
+  let parsed: Record<string, unknown> | undefined;
+  for (const c of program.commands) {
+    c.action((...args: unknown[]) => {
+      parsed = (args.at(-1) as { opts(): Record<string, unknown> }).opts();
+    });
+  }
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    await program.parseAsync(command, { from: 'user' });
+  } finally {
+    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+  if (!parsed) throw new Error(`jiq ${command.join(' ')}: no command ran`);
+  return parsed;
 }
 
 /** Services in dependency order (a service after everything it depends on). */

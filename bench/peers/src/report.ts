@@ -39,7 +39,8 @@ export function renderReport(run: PeersRun, ratios: Ratios, o: PeersOptions): st
   const by = (f: (r: Ratios['byInFlight'][number]) => number | string | null) => levels.map((l) => {
     const r = ratios.byInFlight.find((x) => x.inFlight === l);
     const v = r ? f(r) : null;
-    return typeof v === 'number' ? `${num(v, 2)}x` : (v ?? 'n/a');
+    if (typeof v === 'number') return Number.isFinite(v) ? `${num(v, 2)}x` : 'n/a';
+    return v ?? 'n/a';
   });
   rat.push(
     ['best BullMQ concurrency', ...by((r) => r.bestBullmq)],
@@ -48,6 +49,8 @@ export function renderReport(run: PeersRun, ratios: Ratios, o: PeersOptions): st
     ['jiq-grpc / grpc-echo', ...by((r) => r.jiqGrpcOverEcho)],
     ['jiq-nats / grpc-echo', ...by((r) => r.jiqNatsOverEcho)],
     ['jiq-grpc / nats-queue-group', ...by((r) => r.jiqGrpcOverNatsQueueGroup)],
+    ['jiq-grpc / best BullMQ, paired per rep', ...by((r) => r.paired.jiqGrpcOverBestBullmq)],
+    ['jiq-grpc / grpc-echo, paired per rep', ...by((r) => r.paired.jiqGrpcOverEcho)],
   );
   out.push(rat.toString());
 
@@ -62,7 +65,7 @@ export function renderReport(run: PeersRun, ratios: Ratios, o: PeersOptions): st
   }
   for (const t of ratios.targets) {
     const bound = `${t.rule === 'atLeast' ? '>=' : '<='} ${t.threshold}${t.goal === null ? '' : `, goal ${t.goal}`}`;
-    out.push(`target ${t.met ? 'MET' : 'NOT MET'}: ${t.name} = ${num(t.value, 2)} (${bound})`);
+    out.push(`target ${t.met ? 'MET' : 'NOT MET'}: ${t.name} = ${num(t.value, 2)} (${bound}; paired per rep ${num(t.paired, 2)})`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -23,6 +23,13 @@ export interface ClosedRow {
   readonly cpuMsPerJob: Record<string, number | null>;
   /** Jobs completed in the measured windows, all reps together. */
   readonly jobs: number;
+  /** Each repetition's figures, in rep order (for ratios paired within a rep). */
+  readonly perRep: PerRep;
+}
+
+export interface PerRep {
+  readonly jobsPerSec: number[];
+  readonly p50Ms: number[];
 }
 
 export interface OpenRow {
@@ -32,6 +39,7 @@ export interface OpenRow {
   readonly p99Ms: number;
   readonly cpuMsPerJob: Record<string, number | null>;
   readonly jobs: number;
+  readonly perRep: PerRep;
 }
 
 export interface PeersRun {
@@ -85,13 +93,15 @@ function medianCpu(ms: readonly Measurement[]): Record<string, number | null> {
   return out;
 }
 
-function summarise(ms: readonly Measurement[]): { jobsPerSec: number; p50Ms: number; p99Ms: number; cpuMsPerJob: Record<string, number | null>; jobs: number } {
+function summarise(ms: readonly Measurement[]): { jobsPerSec: number; p50Ms: number; p99Ms: number; cpuMsPerJob: Record<string, number | null>; jobs: number; perRep: PerRep } {
+  const perRep = { jobsPerSec: ms.map((m) => (m.jobs * 1_000) / m.windowMs), p50Ms: ms.map((m) => quantile(m.latenciesMs, 0.5)) };
   return {
-    jobsPerSec: median(ms.map((m) => (m.jobs * 1_000) / m.windowMs)),
-    p50Ms: median(ms.map((m) => quantile(m.latenciesMs, 0.5))),
+    jobsPerSec: median(perRep.jobsPerSec),
+    p50Ms: median(perRep.p50Ms),
     p99Ms: median(ms.map((m) => quantile(m.latenciesMs, 0.99))),
     cpuMsPerJob: medianCpu(ms),
     jobs: ms.reduce((n, m) => n + m.jobs, 0),
+    perRep,
   };
 }
 
@@ -154,8 +164,8 @@ export async function runPeers(o: PeersOptions, progress: Progress): Promise<Pee
     for (const s of systems) rows.push({ system: s.name, inFlight, ...summarise(closed.get(`${s.name}@${inFlight}`) ?? []) });
   }
   const openLoopRows: OpenRow[] = systems.map((s) => {
-    const { p50Ms, p99Ms, cpuMsPerJob, jobs } = summarise(open.get(s.name) ?? []);
-    return { system: s.name, ratePerSec: o.openRate, p50Ms, p99Ms, cpuMsPerJob, jobs };
+    const { p50Ms, p99Ms, cpuMsPerJob, jobs, perRep } = summarise(open.get(s.name) ?? []);
+    return { system: s.name, ratePerSec: o.openRate, p50Ms, p99Ms, cpuMsPerJob, jobs, perRep };
   });
   return {
     rows,

@@ -8,7 +8,7 @@ import { printResult } from '../output';
 import { addScaleOutFlags, createConnector, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 interface LoadFlags extends RawScaleOutFlags {
-  dispatchers?: string[]; workers: number; slots: number; lambda: number; jobs: string; meanServiceMs: number;
+  dispatchers?: string[]; workers?: number; slots: number; lambda: number; jobs: string; meanServiceMs: number;
   duration: number; warmup?: number; seed: number; waitMs: number; json: boolean; arrivals: ArrivalProcess;
 }
 
@@ -30,11 +30,28 @@ async function dispatcherList(f: LoadFlags, redisUrl: string | undefined, prefix
   }
 }
 
+/**
+ * Worker processes from --workers, else those live in Redis now (compose: the load follows
+ * `--scale worker=N` without repeating N).
+ */
+async function workerCount(f: LoadFlags, redisUrl: string | undefined, prefix: string): Promise<number> {
+  if (f.workers !== undefined) return f.workers;
+  if (!redisUrl) throw new JiqConfigError('--workers', 'is required without --redis');
+  const redis = await connectRedis(redisUrl);
+  try {
+    const live = await liveMembers(redis, prefix, 'worker');
+    if (live.length === 0) throw new JiqUnavailableError(`no live worker in Redis under "${prefix}": give --workers or start workers first`);
+    return live.length;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export function registerLoadCommand(program: Command): void {
   addScaleOutFlags(program.command('load'))
     .description('drive an open-loop Poisson load at a running cluster and print the LoadResult')
     .addOption(new Option('--dispatchers <list>', 'dispatcher addresses (default with --redis: the live members)').env('JIQ_DISPATCHERS').argParser(parseAddressList('--dispatchers')))
-    .addOption(new Option('--workers <n>', 'worker processes in the cluster (sets the rate)').env('JIQ_WORKERS').argParser(parsePositiveInt('--workers')).makeOptionMandatory())
+    .addOption(new Option('--workers <n>', 'worker processes in the cluster (sets the rate; default with --redis: the live workers)').env('JIQ_WORKERS').argParser(parsePositiveInt('--workers')))
     .option('--slots <k>', 'servers per worker', parsePositiveInt('--slots'), 1)
     .requiredOption('--lambda <L>', 'load per server', parseNumber('--lambda'))
     .option('--jobs <spec>', 'job sizes', 'exp')
@@ -54,19 +71,20 @@ export function registerLoadCommand(program: Command): void {
       const jobs = parseJobSpec(f.jobs, { field: '--jobs', readFile: (path: string): string => readFileSync(path, 'utf8') });
       const log = createLogger('jiq-load', process.env.JIQ_LOG_LEVEL ?? 'warn');
       const dispatchers = await dispatcherList(f, scale.redisUrl, scale.prefix);
+      const workers = await workerCount(f, scale.redisUrl, scale.prefix);
       const connector = await createConnector(scale, `jiq-load-${process.pid}`, log);
       const client = new JiqClient({ dispatchers, connector, seed: f.seed, logger: log });
       try {
         await client.connect();
         const result = await runLoad(client, {
-          ratePerSecond: (f.lambda * f.workers * f.slots * 1000) / f.meanServiceMs,
+          ratePerSecond: (f.lambda * workers * f.slots * 1000) / f.meanServiceMs,
           durationMs: f.duration * 1000,
           warmupMs: warmup * 1000,
           jobs,
           seed: f.seed,
           arrivals: f.arrivals,
         });
-        printResult({ dispatchers, ...result }, f.json, () =>
+        printResult({ dispatchers, workers, ...result }, f.json, () =>
           `${result.completed}/${result.submitted} jobs completed, ${result.lost} lost, mean response ${result.meanResponse.toFixed(3)}`);
         if (result.lost > 0 || result.failed > 0) process.exitCode = 1;
       } finally {

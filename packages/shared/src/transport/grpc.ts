@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { DispatcherService, type Codec, type MessageInit, type MethodDescriptor } from '../gen/jiq';
 import type { DispatcherMessage, DispatcherStats, StatsRequest, SubmitReply, SubmitRequest, WorkerMessage } from '../gen/jiq';
 import { JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
+import { TurnBatcher } from './turn-batcher';
 import type {
   Channel,
   Connector,
@@ -40,21 +41,35 @@ export const dispatcherServiceDefinition = {
   Submit: methodDefinition(DispatcherService.submit, 'submit'),
   Connect: methodDefinition(DispatcherService.connect, 'connect'),
   Stats: methodDefinition(DispatcherService.stats, 'stats'),
+  SubmitBatched: methodDefinition(DispatcherService.submitBatched, 'submitBatched'),
+  ConnectBatched: methodDefinition(DispatcherService.connectBatched, 'connectBatched'),
 } satisfies grpc.ServiceDefinition;
 
-type AnyDuplex<In, Out> = grpc.ServerDuplexStream<In, Out> | grpc.ClientDuplexStream<Out, In>;
+type AnyDuplex = grpc.ServerDuplexStream<unknown, unknown> | grpc.ClientDuplexStream<unknown, unknown>;
 
-/** A gRPC bidi stream seen as a Channel. */
+/** A batched stream carries `{ messages: [...] }`: what one turn sent, in order. */
+interface Batch<T> {
+  messages: T[];
+}
+
+/**
+ * A gRPC bidi stream seen as a Channel. Batched: sends are gathered per event-loop turn into
+ * one stream message (see TurnBatcher) and received batches are delivered one message at a
+ * time, in order, so protocol code sees the same channel either way.
+ */
 class StreamChannel<In, Out> implements Channel<In, Out> {
   private closed = false;
   private closeListeners: ((error?: Error) => void)[] = [];
   private closeError: Error | undefined;
+  private readonly batcher: TurnBatcher<MessageInit<Out>> | undefined;
 
   constructor(
-    private readonly stream: AnyDuplex<In, Out>,
+    private readonly stream: AnyDuplex,
     readonly peer: string,
     private readonly isClient: boolean,
+    private readonly batched = false,
   ) {
+    if (batched) this.batcher = new TurnBatcher((messages) => this.write({ messages }));
     const finish = (error?: Error): void => {
       if (this.closed) return;
       this.closed = true;
@@ -74,8 +89,17 @@ class StreamChannel<In, Out> implements Channel<In, Out> {
 
   send(message: MessageInit<Out>): boolean {
     if (this.closed) return false;
+    if (this.batcher) {
+      this.batcher.push(message);
+      return true;
+    }
+    return this.write(message);
+  }
+
+  private write(frame: unknown): boolean {
+    if (this.closed) return false;
     try {
-      this.stream.write(message as Out);
+      this.stream.write(frame);
       return true;
     } catch {
       return false;
@@ -83,7 +107,11 @@ class StreamChannel<In, Out> implements Channel<In, Out> {
   }
 
   onMessage(listener: (message: In) => void): void {
-    this.stream.on('data', listener);
+    if (this.batched) {
+      this.stream.on('data', (batch: Batch<In>) => {
+        for (const m of batch.messages) listener(m);
+      });
+    } else this.stream.on('data', listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
@@ -102,6 +130,8 @@ class StreamChannel<In, Out> implements Channel<In, Out> {
   }
 
   private safeEnd(): void {
+    // What this turn sent goes before the end.
+    this.batcher?.flush();
     try {
       this.stream.end();
     } catch {
@@ -133,9 +163,15 @@ export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options:
     handlers.onClient(new StreamChannel<SubmitRequest, SubmitReply>(call, call.getPeer(), false));
   const connect: grpc.handleBidiStreamingCall<WorkerMessage, DispatcherMessage> = (call) =>
     handlers.onWorker(new StreamChannel<WorkerMessage, DispatcherMessage>(call, call.getPeer(), false));
+  const submitBatched: grpc.handleBidiStreamingCall<unknown, unknown> = (call) =>
+    handlers.onClient(new StreamChannel<SubmitRequest, SubmitReply>(call, call.getPeer(), false, true));
+  const connectBatched: grpc.handleBidiStreamingCall<unknown, unknown> = (call) =>
+    handlers.onWorker(new StreamChannel<WorkerMessage, DispatcherMessage>(call, call.getPeer(), false, true));
   server.addService(dispatcherServiceDefinition, {
     Submit: submit as grpc.UntypedHandleCall,
     Connect: connect as grpc.UntypedHandleCall,
+    SubmitBatched: submitBatched as grpc.UntypedHandleCall,
+    ConnectBatched: connectBatched as grpc.UntypedHandleCall,
     Stats: (call: grpc.ServerUnaryCall<StatsRequest, DispatcherStats>, callback: grpc.sendUnaryData<DispatcherStats>) => {
       try {
         callback(null, handlers.stats(call.request) as DispatcherStats);
@@ -173,6 +209,8 @@ const DispatcherClient = grpc.makeGenericClientConstructor(dispatcherServiceDefi
 type DispatcherClientInstance = InstanceType<typeof DispatcherClient> & {
   Submit(): grpc.ClientDuplexStream<unknown, unknown>;
   Connect(): grpc.ClientDuplexStream<unknown, unknown>;
+  SubmitBatched(): grpc.ClientDuplexStream<unknown, unknown>;
+  ConnectBatched(): grpc.ClientDuplexStream<unknown, unknown>;
   Stats(
     req: MessageInit<StatsRequest>,
     options: grpc.CallOptions,
@@ -220,12 +258,12 @@ export class GrpcConnector implements Connector {
 
   async connectWorker(address: string, timeoutMs: number): Promise<DispatcherLinkChannel> {
     const c = await this.ready(address, timeoutMs);
-    return new StreamChannel(c.Connect() as never, address, true);
+    return new StreamChannel(c.ConnectBatched(), address, true, true);
   }
 
   async connectClient(address: string, timeoutMs: number): Promise<SubmitChannel> {
     const c = await this.ready(address, timeoutMs);
-    return new StreamChannel(c.Submit() as never, address, true);
+    return new StreamChannel(c.SubmitBatched(), address, true, true);
   }
 
   async stats(address: string, request: MessageInit<StatsRequest>, timeoutMs: number): Promise<DispatcherStats> {
