@@ -3,6 +3,7 @@ import { JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/core';
 import { createLogger } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { addDashboardFlags, openDashboard } from '../dashboard/dashboard-flag';
+import { DELAY_LAWS, type DelayLawName } from '../experiment/measured-delays';
 import { ensureWritableDir, writeReport } from '../experiment/report';
 import { experimentProgress } from '../experiment/progress';
 import { PRESETS, presetPoints, type PaperValue } from '../experiment/presets';
@@ -34,6 +35,7 @@ interface ExperimentFlags {
   childLogLevel: string;
   simHorizon?: number;
   simReps: number;
+  delayLaw: DelayLawName;
   preset?: string;
   out?: string;
   json: boolean;
@@ -98,6 +100,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--transport <name>', 'grpc (nats: not yet in jiq cluster)', parseChoice('--transport', ['grpc', 'nats'] as const), 'grpc')
     .option('--child-log-level <level>', 'log level of the spawned processes', 'warn')
     .option('--sim-horizon <T>', 'simulator horizon per point (default: about 2·10^6 arrivals)', parseNumber('--sim-horizon'))
+    .option('--delay-law <law>', `how simDelayed draws each hop around the measured mean: ${DELAY_LAWS.join(' | ')}`, parseChoice('--delay-law', DELAY_LAWS), 'exp')
     .option('--sim-reps <K>', 'simulator replications (1: batch-means CIs)', parsePositiveInt('--sim-reps'), 1)
     .addOption(new Option('--preset <name>', `replay the paper at n = 50: ${PRESETS.join(' | ')}`))
     .option('--out <dir>', 'write results.json, summary.md and SVG plots here')
@@ -116,6 +119,7 @@ export function registerExperimentCommand(program: Command): void {
         childLogLevel: flags.childLogLevel,
         simHorizon: flags.simHorizon,
         simReps: flags.simReps,
+        delayLaw: flags.delayLaw,
       };
       for (const p of pts) validatePoint(p, settings);
       if (flags.out !== undefined) ensureWritableDir(flags.out);

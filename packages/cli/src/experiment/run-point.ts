@@ -3,10 +3,11 @@ import type { DashboardHandle } from '@jiq/dashboard';
 import type { Logger } from '@jiq/shared';
 import { resolveOptions, simulate, type SimOptions, type SimResult } from '@jiq/sim';
 import { validateClusterFlags, type ClusterParams } from '../cluster/cluster-params';
-import { runCluster } from '../cluster/run-cluster';
+import { runCluster, type ClusterResult } from '../cluster/run-cluster';
+import { delaysFromCluster, delaysOption } from './measured-delays';
 import { modelPolicy, solvePoint } from './model-point';
 import { configLabel } from './sweep';
-import type { ExperimentPoint, ExperimentRow, ExperimentSettings, RelativeErrors } from './types';
+import type { ExperimentPoint, ExperimentRow, ExperimentSettings, RelativeErrors, SimDelayedEntry } from './types';
 
 /** Arrivals the simulator runs per point by default (CI half-widths well under 0.01 on q0). */
 const SIM_ARRIVALS = 2e6;
@@ -61,6 +62,13 @@ function rel(x: number | null | undefined, ref: number | null | undefined): numb
   return (x - ref) / ref;
 }
 
+/** The simulator at the point with the hop delays the cluster measured (same seed and horizon as `sim`). */
+export function simulateDelayed(p: ExperimentPoint, s: ExperimentSettings, cluster: Pick<ClusterResult, 'hopMs' | 'meanServiceMs'>): SimDelayedEntry {
+  const delays = delaysFromCluster(cluster, s.delayLaw);
+  const r = simulate({ ...simOptions(p, s), delays: delaysOption(delays) });
+  return { q0: r.q0, q0Ci95: r.q0Ci95, meanResponse: r.meanResponse, meanResponseCi95: r.meanResponseCi95, delays };
+}
+
 export interface PointHooks {
   log: Logger;
   signal?: AbortSignal;
@@ -82,6 +90,8 @@ export async function runPoint(p: ExperimentPoint, s: ExperimentSettings, hooks:
   });
   hooks.onPhase?.('simulating');
   const sim: SimResult = simulate(simOptions(p, s));
+  hooks.onPhase?.('simulating with the measured delays');
+  const simDelayed = simulateDelayed(p, s, cluster);
   const { model, note } = solvePoint(p);
   const relErr: RelativeErrors = {
     q0ClusterVsSim: rel(cluster.q0, sim.q0),
@@ -90,6 +100,8 @@ export async function runPoint(p: ExperimentPoint, s: ExperimentSettings, hooks:
     meanResponseClusterVsSim: rel(cluster.meanResponse, sim.meanResponse),
     meanResponseClusterVsModel: rel(cluster.meanResponse, model?.meanResponse),
     meanResponseSimVsModel: rel(sim.meanResponse, model?.meanResponse),
+    q0ClusterVsSimDelayed: rel(cluster.q0, simDelayed.q0),
+    meanResponseClusterVsSimDelayed: rel(cluster.meanResponse, simDelayed.meanResponse),
   };
   return {
     params: {
@@ -104,6 +116,7 @@ export async function runPoint(p: ExperimentPoint, s: ExperimentSettings, hooks:
     },
     cluster,
     sim,
+    simDelayed,
     model,
     ...(note !== undefined ? { modelNote: note } : {}),
     relErr,

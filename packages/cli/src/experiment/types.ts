@@ -2,6 +2,7 @@ import type { ArrivalProcess } from '@jiq/client';
 import type { RunParams } from '@jiq/dashboard';
 import type { SimResult } from '@jiq/sim';
 import type { ClusterResult } from '../cluster/run-cluster';
+import type { DelayLawName, MeasuredDelays } from './measured-delays';
 
 /**
  * One point of an experiment: the policy and system parameters that vary in a sweep (n servers
@@ -23,6 +24,20 @@ export interface ExperimentSettings {
   /** Simulator horizon per point (time units, mean job size 1); undefined: ~2·10^6 arrivals. */
   simHorizon?: number;
   simReps: number;
+  /** How simDelayed draws each hop around the measured mean (see docs/delays.md). */
+  delayLaw: DelayLawName;
+}
+
+/**
+ * The simulator at the same point with the message delays the cluster measured (what the
+ * system should produce including its measured hop delays); `sim` is the zero-delay limit.
+ */
+export interface SimDelayedEntry {
+  q0: number | null;
+  q0Ci95: number | null;
+  meanResponse: number | null;
+  meanResponseCi95: number | null;
+  delays: MeasuredDelays;
 }
 
 export interface ModelEntry {
@@ -39,6 +54,8 @@ export interface RelativeErrors {
   meanResponseClusterVsSim: number | null;
   meanResponseClusterVsModel: number | null;
   meanResponseSimVsModel: number | null;
+  q0ClusterVsSimDelayed: number | null;
+  meanResponseClusterVsSimDelayed: number | null;
 }
 
 export interface ExperimentRow {
@@ -53,6 +70,7 @@ export interface ExperimentRow {
   };
   cluster: ClusterResult;
   sim: SimResult;
+  simDelayed: SimDelayedEntry;
   model: ModelEntry | null;
   /** Why model is null, where it is. */
   modelNote?: string;
