@@ -74,8 +74,8 @@ export function resolveScaleOut(f: RawScaleOutFlags): ScaleOut {
 }
 
 /** A connector for the chosen transport (NATS: fails within ~4 s if unreachable). */
-export async function createConnector(s: ScaleOut, name: string, log?: Logger): Promise<Connector> {
-  if (s.transport === 'grpc') return new GrpcConnector();
+export async function createConnector(s: ScaleOut, name: string, log?: Logger, o: { keepaliveMs?: number } = {}): Promise<Connector> {
+  if (s.transport === 'grpc') return new GrpcConnector(undefined, o.keepaliveMs);
   return NatsConnector.connect({ url: s.natsUrl!, prefix: s.prefix, name, log });
 }
 

@@ -13,7 +13,9 @@ import {
   type BackoffPolicy,
   type Connector,
   type DispatchInfo,
+  type Job,
   type Logger,
+  type MessageInit,
   type SubmitChannel,
   type SubmitReply,
 } from '@jiq/shared';
@@ -30,6 +32,22 @@ export interface JiqClientOptions {
   backoff?: BackoffPolicy;
   /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
+  /**
+   * Jobs in flight at once (sent and not answered, or waiting to be resent). Default 10000.
+   * Beyond it `submit` waits for room (`whenFull: 'wait'`, the default) or fails at once with
+   * a RESOURCE_EXHAUSTED JiqJobError (`'fail'`).
+   */
+  maxInFlight?: number;
+  whenFull?: 'wait' | 'fail';
+  /** Dispatchers a retried job may try in all (see SubmitOptions.retry). Default 3. */
+  maxAttempts?: number;
+  /**
+   * A job with no reply this long after it was sent is resent (when retry is allowed) or fails
+   * with DEADLINE_EXCEEDED ("may or may not have run"). For transports that can lose a message
+   * (NATS during a broker restart); set it above the dispatchers' job timeout x attempts.
+   * Default 0 = never.
+   */
+  answerTimeoutMs?: number;
 }
 
 export interface SubmitOptions {
@@ -43,6 +61,17 @@ export interface SubmitOptions {
   deadlineMs?: number;
   /** Counted in q0/response measurements (default true; load generators clear it in warm-up). */
   measure?: boolean;
+  /**
+   * A worker must answer within this once the job is assigned, else the dispatcher re-dispatches
+   * it and then fails it with DEADLINE_EXCEEDED. Default: the dispatcher's --job-timeout-ms.
+   */
+  timeoutMs?: number;
+  /**
+   * If the dispatcher is lost with this job in flight, resend it to another dispatcher
+   * (at-least-once: it may then run twice). Default: true when an idempotency key is given.
+   * A job a dispatcher refused before running it (draining) is always resent.
+   */
+  retry?: boolean;
 }
 
 export interface SubmitResult {
@@ -51,11 +80,31 @@ export interface SubmitResult {
   readonly info: DispatchInfo;
   /** Client-side latency: submit to reply, in ms. */
   readonly latencyMs: number;
+  /** Dispatchers the job was sent to (1 unless a dispatcher was lost or drained under it). */
+  readonly attempts: number;
+}
+
+/** What a client saw go wrong, and what it did about it. */
+export interface ClientCounters {
+  /** Jobs resent to another dispatcher after a loss or a drain refusal. */
+  resent: number;
+  /** Replies whose request id was not in flight (must stay 0: a reply is delivered once). */
+  strayReplies: number;
+  /** Dispatchers that said they are draining. */
+  drainNotices: number;
+  /** Submits refused at once because maxInFlight was reached (whenFull: 'fail'). */
+  refusedFull: number;
+  /** Jobs with no reply within answerTimeoutMs (resent or failed). */
+  unanswered: number;
 }
 
 interface Pending {
-  readonly jobId: string;
+  readonly job: MessageInit<Job>;
   readonly sentAt: number;
+  /** When this attempt was put on a stream. */
+  lastSentAt: number;
+  readonly retry: boolean;
+  attempts: number;
   resolve(r: SubmitResult): void;
   reject(e: Error): void;
 }
@@ -65,7 +114,11 @@ interface Conn {
   channel: SubmitChannel | undefined;
   readonly pending: Map<number, Pending>;
   nextId: number;
+  /** It said it is draining: no new jobs until it reconnects. */
+  draining: boolean;
 }
+
+const CLIENT_KEEPALIVE_MS = 1_000;
 
 const EMPTY_INFO: DispatchInfo = {
   byToken: false,
@@ -98,14 +151,41 @@ export class JiqClient {
   private connecting: Promise<void> | undefined;
   private closed = false;
   private drainWaiters: (() => void)[] = [];
+  private readonly maxInFlight: number;
+  private readonly whenFull: 'wait' | 'fail';
+  private readonly maxAttempts: number;
+  /** Jobs to resend once a dispatcher is reachable again. */
+  private orphans: Pending[] = [];
+  private orphanTimer: NodeJS.Timeout | undefined;
+  /** Submits waiting for room under maxInFlight. */
+  private blocked: (() => void)[] = [];
+  private sentCount = 0;
+  readonly counters: ClientCounters = { resent: 0, strayReplies: 0, drainNotices: 0, refusedFull: 0, unanswered: 0 };
+  private readonly answerTimeoutMs: number;
+  private answerSweep: NodeJS.Timeout | undefined;
 
   constructor(options: JiqClientOptions) {
     if (!Array.isArray(options.dispatchers) || options.dispatchers.length === 0) {
       throw new JiqConfigError('dispatchers', 'at least one dispatcher address is required', options.dispatchers);
     }
-    this.conns = options.dispatchers.map((address) => ({ address, channel: undefined, pending: new Map(), nextId: 1 }));
+    this.conns = options.dispatchers.map((address) => ({ address, channel: undefined, pending: new Map(), nextId: 1, draining: false }));
+    this.maxInFlight = options.maxInFlight ?? 10_000;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
+      throw new JiqConfigError('maxInFlight', 'must be an integer >= 1', options.maxInFlight);
+    }
+    this.whenFull = options.whenFull ?? 'wait';
+    if (this.whenFull !== 'wait' && this.whenFull !== 'fail') throw new JiqConfigError('whenFull', "must be 'wait' or 'fail'", options.whenFull);
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 0;
+    if (!(this.answerTimeoutMs >= 0) || !Number.isFinite(this.answerTimeoutMs)) {
+      throw new JiqConfigError('answerTimeoutMs', 'must be a finite number >= 0', options.answerTimeoutMs);
+    }
+    this.maxAttempts = options.maxAttempts ?? 3;
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
+      throw new JiqConfigError('maxAttempts', 'must be an integer >= 1', options.maxAttempts);
+    }
     this.ownConnector = options.connector === undefined;
-    this.connector = options.connector ?? new GrpcConnector(options.maxPayloadBytes);
+    // Fast keepalives: a dispatcher that stops answering is dropped within about 2-3 s.
+    this.connector = options.connector ?? new GrpcConnector(options.maxPayloadBytes, CLIENT_KEEPALIVE_MS);
     this.rng = createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
     this.backoff = options.backoff ?? new ExponentialBackoff();
     this.log = options.logger ?? silentLogger();
@@ -119,10 +199,9 @@ export class JiqClient {
     return this.connecting;
   }
 
+  /** Jobs sent and not yet answered (including those waiting to be resent). */
   get inFlight(): number {
-    let n = 0;
-    for (const c of this.conns) n += c.pending.size;
-    return n;
+    return this.sentCount;
   }
 
   private async open(conn: Conn): Promise<void> {
@@ -132,36 +211,102 @@ export class JiqClient {
       return;
     }
     conn.channel = channel;
+    conn.draining = false;
     channel.onMessage((reply) => this.onReply(conn, reply));
     channel.onClose((err) => this.lost(conn, channel, err));
     this.live.push(conn);
+    this.resendOrphans();
   }
 
   private onReply(conn: Conn, reply: SubmitReply): void {
+    if (reply.draining && !conn.draining) this.drainingNotice(conn);
+    if (reply.requestId === 0) return;
     const p = conn.pending.get(reply.requestId);
-    if (!p) return;
-    conn.pending.delete(reply.requestId);
-    if (reply.ok) {
-      p.resolve({ jobId: p.jobId, result: reply.result, info: reply.info ?? EMPTY_INFO, latencyMs: performance.now() - p.sentAt });
-    } else {
-      const code = reply.error?.code ?? ErrorCode.ERROR_CODE_UNSPECIFIED;
-      p.reject(new JiqJobError(code, reply.error?.message ?? 'failed', p.jobId));
+    if (!p) {
+      this.counters.strayReplies++;
+      return;
     }
-    if (this.drainWaiters.length > 0 && this.inFlight === 0) this.notifyDrained();
+    conn.pending.delete(reply.requestId);
+    const code = reply.error?.code ?? ErrorCode.ERROR_CODE_UNSPECIFIED;
+    // Refused before any worker had it (the dispatcher is draining or has no worker): safe to resend.
+    if (!reply.ok && reply.notRun && code === ErrorCode.UNAVAILABLE && p.attempts < this.maxAttempts && this.live.length > 0) {
+      this.resend(p);
+      return;
+    }
+    if (reply.ok) {
+      p.resolve({ jobId: p.job.id!, result: reply.result, info: reply.info ?? EMPTY_INFO, latencyMs: performance.now() - p.sentAt, attempts: p.attempts });
+    } else {
+      p.reject(new JiqJobError(code, reply.error?.message ?? 'failed', p.job.id!));
+    }
+    this.answered();
+  }
+
+  /** A job left the client (answered or failed): room for a blocked submit, or the drain is done. */
+  private answered(): void {
+    this.sentCount--;
+    const next = this.blocked.shift();
+    if (next) next();
+    else if (this.drainWaiters.length > 0 && this.sentCount === 0) this.notifyDrained();
+  }
+
+  private drainingNotice(conn: Conn): void {
+    conn.draining = true;
+    this.counters.drainNotices++;
+    this.live = this.live.filter((c) => c !== conn);
+    this.log.info({ dispatcher: conn.address }, 'dispatcher is draining; sending new jobs elsewhere');
   }
 
   private lost(conn: Conn, channel: SubmitChannel, err?: Error): void {
     if (conn.channel !== channel) return;
     conn.channel = undefined;
     this.live = this.live.filter((c) => c !== conn);
-    for (const [, p] of conn.pending) {
-      p.reject(new JiqUnavailableError(`dispatcher ${conn.address} was lost with job ${p.jobId} in flight (it may or may not have run)`, conn.address, { cause: err }));
-    }
+    const pending = [...conn.pending.values()];
     conn.pending.clear();
-    if (this.drainWaiters.length > 0 && this.inFlight === 0) this.notifyDrained();
+    // HTTP/2 REFUSED_STREAM: the server processed nothing on the stream (it was shutting down).
+    const notRun = err !== undefined && /Stream refused by server/i.test(err.message);
+    for (const p of pending) {
+      if ((p.retry || notRun) && p.attempts < this.maxAttempts && !this.closed) this.resend(p);
+      else {
+        p.reject(new JiqUnavailableError(`dispatcher ${conn.address} was lost with job ${p.job.id} in flight (it may or may not have run)`, conn.address, { cause: err }));
+        this.answered();
+      }
+    }
     if (this.closed) return;
-    this.log.warn({ dispatcher: conn.address, err: err?.message }, 'lost dispatcher; failing over');
+    if (!conn.draining) this.log.warn({ dispatcher: conn.address, err: err?.message }, 'lost dispatcher; failing over');
     void this.reconnect(conn);
+  }
+
+  /** Sends a job again, to a live dispatcher now or to the first one that comes back. */
+  private resend(p: Pending): void {
+    p.attempts++;
+    this.counters.resent++;
+    if (this.live.length > 0) this.transmit(p);
+    else this.orphan(p);
+  }
+
+  /** No dispatcher is live: hold the job for one connect timeout, then answer UNAVAILABLE. */
+  private orphan(p: Pending): void {
+    this.orphans.push(p);
+    this.orphanTimer ??= setTimeout(() => this.failOrphans(), this.connectTimeoutMs);
+  }
+
+  private resendOrphans(): void {
+    if (this.orphans.length === 0 || this.live.length === 0) return;
+    const list = this.orphans;
+    this.orphans = [];
+    clearTimeout(this.orphanTimer);
+    this.orphanTimer = undefined;
+    for (const p of list) this.transmit(p);
+  }
+
+  private failOrphans(): void {
+    this.orphanTimer = undefined;
+    const list = this.orphans;
+    this.orphans = [];
+    for (const p of list) {
+      p.reject(new JiqUnavailableError(`no dispatcher reachable within ${this.connectTimeoutMs} ms to resend job ${p.job.id}`));
+      this.answered();
+    }
   }
 
   private async reconnect(conn: Conn): Promise<void> {
@@ -194,32 +339,74 @@ export class JiqClient {
 
   /** The synchronous part of submit, for load generators that must not await per job. */
   send(payload: Uint8Array, options: SubmitOptions): Promise<SubmitResult> {
-    const n = this.live.length;
-    if (n === 0) return Promise.reject(new JiqUnavailableError('no dispatcher is reachable'));
-    const conn = this.live[Math.floor(this.rng.next() * n)]!;
+    if (this.live.length === 0) return Promise.reject(new JiqUnavailableError('no dispatcher is reachable'));
     const jobId = options.id ?? `${this.clientId}-${++this.seq}`;
+    if (this.sentCount >= this.maxInFlight && this.whenFull === 'fail') {
+      this.counters.refusedFull++;
+      return Promise.reject(new JiqJobError(ErrorCode.RESOURCE_EXHAUSTED, `${this.maxInFlight} jobs already in flight (maxInFlight)`, jobId));
+    }
+    const job: MessageInit<Job> = {
+      id: jobId,
+      payload,
+      size: options.size ?? 0,
+      idempotencyKey: options.idempotencyKey ?? '',
+      deadlineMs: options.deadlineMs ?? 0,
+      measure: options.measure ?? true,
+      timeoutMs: options.timeoutMs ?? 0,
+    };
+    const retry = options.retry ?? (options.idempotencyKey !== undefined && options.idempotencyKey !== '');
+    return new Promise<SubmitResult>((resolve, reject) => {
+      const now = performance.now();
+      const p: Pending = { job, sentAt: now, lastSentAt: now, retry, attempts: 1, resolve, reject };
+      const go = (): void => {
+        if (this.closed) {
+          reject(new JiqUnavailableError('client is closed'));
+          return;
+        }
+        this.sentCount++;
+        if (this.live.length > 0) this.transmit(p);
+        else this.orphan(p);
+      };
+      if (this.sentCount >= this.maxInFlight) this.blocked.push(go);
+      else go();
+    });
+  }
+
+  /** Puts a job on the stream of a uniformly random live dispatcher. */
+  private transmit(p: Pending): void {
+    const conn = this.live[Math.floor(this.rng.next() * this.live.length)]!;
     const requestId = conn.nextId;
     conn.nextId = (requestId + 1) >>> 0 || 1;
-    return new Promise<SubmitResult>((resolve, reject) => {
-      conn.pending.set(requestId, { jobId, sentAt: performance.now(), resolve, reject });
-      conn.channel!.send({
-        requestId,
-        job: {
-          id: jobId,
-          payload,
-          size: options.size ?? 0,
-          idempotencyKey: options.idempotencyKey ?? '',
-          deadlineMs: options.deadlineMs ?? 0,
-          measure: options.measure ?? true,
-        },
-      });
-    });
+    conn.pending.set(requestId, p);
+    p.lastSentAt = performance.now();
+    conn.channel!.send({ requestId, job: p.job });
+    if (this.answerTimeoutMs > 0 && !this.answerSweep) {
+      this.answerSweep = setInterval(() => this.sweepUnanswered(), Math.max(50, Math.min(500, this.answerTimeoutMs / 4)));
+      this.answerSweep.unref();
+    }
+  }
+
+  /** One timer for all jobs: those without a reply for answerTimeoutMs are resent or failed. */
+  private sweepUnanswered(): void {
+    const limit = performance.now() - this.answerTimeoutMs;
+    for (const conn of this.conns) {
+      for (const [requestId, p] of conn.pending) {
+        if (p.lastSentAt > limit) continue;
+        conn.pending.delete(requestId);
+        this.counters.unanswered++;
+        if (p.retry && p.attempts < this.maxAttempts && !this.closed) this.resend(p);
+        else {
+          p.reject(new JiqJobError(ErrorCode.DEADLINE_EXCEEDED, `no answer from ${conn.address} within ${this.answerTimeoutMs} ms (it may or may not have run)`, p.job.id!));
+          this.answered();
+        }
+      }
+    }
   }
 
   /** Waits for in-flight jobs (up to timeoutMs), then closes the streams. */
   async close(timeoutMs = 30_000): Promise<void> {
     if (this.closed) return;
-    if (this.inFlight > 0) {
+    if (this.sentCount > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, timeoutMs);
         this.drainWaiters.push(() => {
@@ -229,6 +416,10 @@ export class JiqClient {
       });
     }
     this.closed = true;
+    for (const go of this.blocked.splice(0)) go();
+    this.failOrphans();
+    clearTimeout(this.orphanTimer);
+    clearInterval(this.answerSweep);
     for (const c of this.conns) c.channel?.close();
     if (this.ownConnector) await this.connector.close();
   }

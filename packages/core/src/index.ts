@@ -30,6 +30,8 @@ export { fallbacks } from './policy/fallback';
 export type { FallbackContext, FallbackPolicy } from './policy/fallback';
 export { PolicyRegistry } from './policy/registry';
 
+export { EventHeap } from './heap/event-heap';
+
 export { IQueueMeter } from './metrics/iqueue-meter';
 export { meanCi95, Samples, tQuantile975 } from './metrics/summary';
 export { batchMeans, batchMeansCi95, DEFAULT_BATCHES, stationarityCheck } from './metrics/batch-means';

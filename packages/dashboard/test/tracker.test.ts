@@ -1,15 +1,11 @@
 import { createPrng } from '@jiq/core';
-import type { DispatcherStats } from '@jiq/shared';
+import { codecs, type DispatcherStats, type MessageInit } from '@jiq/shared';
 import { describe, expect, it } from 'vitest';
 import { ratioCi95, StateTracker } from '../src/index';
 
-function stats(id: string, o: Partial<DispatcherStats>): DispatcherStats {
-  return {
-    dispatcherId: id, arrivals: 0, emptyArrivals: 0, emptyTimeMs: 0, windowMs: 0, tokensPlaced: 0, tokensUsed: 0,
-    tokensWithdrawn: 0, staleWithdrawals: 0, fallbacks: 0, completed: 0, failed: 0, redispatched: 0, raceBusy: 0,
-    raceWithdrawn: 0, queueLength: 0, workers: 0, servers: 0, inFlight: 0, rejected: 0, tokenTimeMs: 0, tokens: [],
-    malformed: 0, slots: [], hops: null, tokenInvisibleMs: 0, ...o,
-  };
+/** Stats as a dispatcher sends them: through the real codec, so every field has its default. */
+function stats(id: string, o: MessageInit<DispatcherStats>): DispatcherStats {
+  return codecs.DispatcherStats.decode(codecs.DispatcherStats.encode({ ...o, dispatcherId: id }));
 }
 
 describe('ratioCi95 (q0 from poll intervals as batches)', () => {

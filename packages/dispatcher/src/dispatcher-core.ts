@@ -25,6 +25,7 @@ import {
   wallClockMs,
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
+import { JobDeadlines } from './job-deadlines';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
 import { SlotLoadBook } from './slot-loads';
 
@@ -38,6 +39,16 @@ export interface DispatcherCoreConfig {
   readonly noWorkerWaitMs: number;
   readonly idempotencyCacheSize: number;
   readonly maxSlotsPerWorker: number;
+  /** A worker must answer an assignment within this (0 = never time out); a job may lower it. */
+  readonly jobTimeoutMs: number;
+  /** Consecutive timeouts after which a worker is dropped. */
+  readonly maxWorkerTimeouts: number;
+  /** Jobs assigned or parked at once; beyond, submits are refused with RESOURCE_EXHAUSTED. */
+  readonly maxInFlight: number;
+  /** Jobs waiting for a first live worker at once. */
+  readonly maxParked: number;
+  /** Client and worker streams open at once; beyond, a new stream is closed at once. */
+  readonly maxStreams: number;
 }
 
 interface ClientEntry {
@@ -72,6 +83,8 @@ interface InFlight {
   worker: WorkerEntry;
   byToken: boolean;
   attempts: number;
+  /** When the worker must have answered (this.now() clock), or Infinity. */
+  deadline: number;
 }
 
 interface Parked {
@@ -82,9 +95,13 @@ interface Parked {
   readonly since: number;
 }
 
-type Outcome = Pick<MessageInit<SubmitReply>, 'ok' | 'result' | 'error' | 'info'>;
+type Outcome = Pick<MessageInit<SubmitReply>, 'ok' | 'result' | 'error' | 'info' | 'notRun'>;
 
 const MAX_WORKER_ID_LENGTH = 256;
+/** Fenced tickets remembered per worker: a result later than this many timeouts counts as malformed. */
+const FENCE_MEMORY = 4_096;
+/** After a drain, how long client streams stay open for jobs that crossed the draining notice. */
+const DRAIN_GRACE_MS = 1_000;
 
 /**
  * The dispatcher's protocol logic over transport-neutral channels: token bookkeeping
@@ -99,7 +116,10 @@ export class DispatcherCore implements DispatcherHandlers {
   private readonly inFlight = new Map<number, InFlight>();
   private readonly byKey = new Map<string, InFlight | Parked>();
   private readonly done: IdempotencyCache<Outcome>;
+  private readonly deadlines: JobDeadlines;
   private parked: Parked[] = [];
+  private readonly clients = new Set<ClientEntry>();
+  private streams = 0;
   private parkTimer: NodeJS.Timeout | undefined;
   private nextTicket = 1;
   private draining = false;
@@ -121,6 +141,10 @@ export class DispatcherCore implements DispatcherHandlers {
     raceWithdrawn: 0,
     rejected: 0,
     malformed: 0,
+    timedOut: 0,
+    lateResults: 0,
+    workersDropped: 0,
+    exhausted: 0,
   };
 
   /** Hop delays seen here within the measured window (see docs/performance.md). */
@@ -148,6 +172,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.meter = new IQueueMeter(now);
     this.done = new IdempotencyCache(config.idempotencyCacheSize);
     this.fallbackCtx = { servers: 0, rng: config.rng };
+    this.deadlines = new JobDeadlines((ticket, deadline) => this.expired(ticket, deadline), now);
   }
 
   get inFlightCount(): number {
@@ -156,8 +181,24 @@ export class DispatcherCore implements DispatcherHandlers {
 
   // ------------------------------------------------------------------ clients
 
+  /** Counts a new stream; false (and the stream closed) beyond maxStreams. */
+  private admitStream(channel: ClientChannel | WorkerChannel): boolean {
+    if (this.streams >= this.config.maxStreams) {
+      this.counters.exhausted++;
+      this.log.warn({ peer: channel.peer, maxStreams: this.config.maxStreams }, 'too many streams; closing the new one');
+      channel.close();
+      return false;
+    }
+    this.streams++;
+    channel.onClose(() => this.streams--);
+    return true;
+  }
+
   onClient(channel: ClientChannel): void {
+    if (!this.admitStream(channel)) return;
     const client: ClientEntry = { channel, open: true };
+    this.clients.add(client);
+    if (this.draining) channel.send({ requestId: 0, draining: true });
     channel.onMessage((req) => {
       const job = req.job;
       if (!job) return this.refuse(client, req.requestId, '', ErrorCode.INVALID_ARGUMENT, 'job: required');
@@ -165,6 +206,7 @@ export class DispatcherCore implements DispatcherHandlers {
     });
     channel.onClose(() => {
       client.open = false;
+      this.clients.delete(client);
     });
   }
 
@@ -172,6 +214,10 @@ export class DispatcherCore implements DispatcherHandlers {
     const invalid = this.validate(job);
     if (invalid) return this.refuse(client, requestId, job.id, ErrorCode.INVALID_ARGUMENT, invalid);
     if (this.draining) return this.refuse(client, requestId, job.id, ErrorCode.UNAVAILABLE, `dispatcher ${this.config.id} is draining`);
+    if (this.inFlightCount >= this.config.maxInFlight) {
+      this.counters.exhausted++;
+      return this.refuse(client, requestId, job.id, ErrorCode.RESOURCE_EXHAUSTED, `dispatcher ${this.config.id} holds ${this.config.maxInFlight} jobs (maxInFlight)`);
+    }
     if (job.deadlineMs > 0 && Date.now() > job.deadlineMs) {
       return this.refuse(client, requestId, job.id, ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before dispatch');
     }
@@ -199,11 +245,12 @@ export class DispatcherCore implements DispatcherHandlers {
       return `job.payload: ${job.payload.length} bytes exceeds the limit of ${this.config.maxPayloadBytes}`;
     }
     if (!(job.size >= 0) || !Number.isFinite(job.size)) return 'job.size: must be a finite number >= 0';
+    if (!(job.timeoutMs >= 0) || !Number.isFinite(job.timeoutMs)) return 'job.timeoutMs: must be a finite number >= 0';
     return undefined;
   }
 
   /** JIQ: a token if the I-queue has one, else the fallback policy. */
-  private dispatch(job: Job, waiters: Waiter[], key: string, attempts: number): void {
+  private dispatch(job: Job, waiters: Waiter[], key: string, attempts: number, avoid?: WorkerEntry): void {
     const found = this.tokens.length;
     if (attempts === 1) {
       this.meter.arrival(found, job.measure);
@@ -222,25 +269,42 @@ export class DispatcherCore implements DispatcherHandlers {
     } else if (this.registry.liveCount > 0) {
       this.fallbackCtx.servers = this.registry.liveCount;
       server = this.registry.liveAt(this.config.fallback(this.fallbackCtx));
+      // A job taken from a stalled worker should not go straight back to it (a few redraws).
+      for (let k = 0; k < 3 && avoid !== undefined && this.registry.ownerOf(server) === avoid && this.registry.liveCount > 1; k++) {
+        server = this.registry.liveAt(this.config.fallback(this.fallbackCtx));
+      }
       byToken = false;
       this.counters.fallbacks++;
+    } else if (this.parked.length >= this.config.maxParked) {
+      this.counters.exhausted++;
+      this.counters.rejected++;
+      this.finish({ waiters, key }, job.id, {
+        ok: false,
+        notRun: attempts === 1,
+        error: { code: ErrorCode.RESOURCE_EXHAUSTED, message: `no live worker and ${this.config.maxParked} jobs already wait for one (maxParked)` },
+      });
+      return;
     } else {
       this.park({ job, waiters, key, attempts, since: this.now() });
       return;
     }
     const worker = this.registry.ownerOf(server)!;
     const ticket = this.takeTicket();
-    const entry: InFlight = { ticket, job, waiters, key, server, worker, byToken, attempts };
+    const timeoutMs = job.timeoutMs > 0 ? job.timeoutMs : this.config.jobTimeoutMs;
+    const deadline = timeoutMs > 0 ? this.now() + timeoutMs : Infinity;
+    const entry: InFlight = { ticket, job, waiters, key, server, worker, byToken, attempts, deadline };
     this.inFlight.set(ticket, entry);
     this.slotLoads.assign(server, byToken);
+    if (deadline !== Infinity) this.deadlines.add(ticket, deadline);
     if (key !== '') this.byKey.set(key, entry);
     worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch, sentAtMs: this.wallNow() } });
   }
 
   private takeTicket(): number {
     let t = this.nextTicket;
-    while (this.inFlight.has(t)) t = (t + 1) >>> 0 || 1;
-    this.nextTicket = (t + 1) >>> 0 || 1;
+    // 31 bits: tickets are the deadline heap's int32 values.
+    while (this.inFlight.has(t)) t = (t + 1) & 0x7fffffff || 1;
+    this.nextTicket = (t + 1) & 0x7fffffff || 1;
     return t;
   }
 
@@ -261,6 +325,7 @@ export class DispatcherCore implements DispatcherHandlers {
       if (p.since <= limit) {
         this.finish(p, p.job.id, {
           ok: false,
+          notRun: p.attempts === 1,
           error: { code: ErrorCode.UNAVAILABLE, message: `no live worker within ${this.config.noWorkerWaitMs} ms` },
         });
       } else keep.push(p);
@@ -290,11 +355,11 @@ export class DispatcherCore implements DispatcherHandlers {
   private refuse(client: ClientEntry, requestId: number, jobId: string, code: ErrorCode, message: string): void {
     this.counters.rejected++;
     this.observer?.failed(code);
-    this.send({ client, requestId }, jobId, { ok: false, error: { code, message } });
+    this.send({ client, requestId }, jobId, { ok: false, notRun: true, error: { code, message } });
   }
 
   private send(w: Pick<Waiter, 'client' | 'requestId'>, jobId: string, outcome: Outcome): void {
-    if (w.client.open) w.client.channel.send({ requestId: w.requestId, jobId, ...outcome });
+    if (w.client.open) w.client.channel.send({ requestId: w.requestId, jobId, draining: this.draining, ...outcome });
   }
 
   private finish(entry: { waiters: Waiter[]; key: string }, jobId: string, outcome: Outcome): void {
@@ -310,6 +375,7 @@ export class DispatcherCore implements DispatcherHandlers {
   // ------------------------------------------------------------------ workers
 
   onWorker(channel: WorkerChannel): void {
+    if (!this.admitStream(channel)) return;
     let entry: WorkerEntry | undefined;
     channel.onMessage((msg) => {
       if (!entry) {
@@ -399,10 +465,13 @@ export class DispatcherCore implements DispatcherHandlers {
   private completed(entry: WorkerEntry, done: JobDone): void {
     const job = this.inFlight.get(done.ticket);
     if (!job || job.worker !== entry) {
-      this.counters.malformed++;
+      // A result for a job taken away after a timeout: fenced, dropped and counted.
+      if (entry.fenced.delete(done.ticket)) this.counters.lateResults++;
+      else this.counters.malformed++;
       return;
     }
     this.inFlight.delete(done.ticket);
+    entry.timeouts = 0;
     if (done.raceBusy) {
       this.counters.raceBusy++;
       this.slotLoads.race(job.server);
@@ -476,6 +545,41 @@ export class DispatcherCore implements DispatcherHandlers {
     }
   }
 
+  /**
+   * A worker did not answer an assignment in time: fence the ticket (its late result will be
+   * dropped), re-dispatch within the job's attempts to another worker, else DEADLINE_EXCEEDED.
+   * A worker that times out maxWorkerTimeouts times in a row is dropped.
+   */
+  private expired(ticket: number, deadline: number): void {
+    const j = this.inFlight.get(ticket);
+    if (!j || j.deadline !== deadline) return;
+    const worker = j.worker;
+    this.inFlight.delete(ticket);
+    if (j.key !== '') this.byKey.delete(j.key);
+    worker.fenced.add(ticket);
+    if (worker.fenced.size > FENCE_MEMORY) worker.fenced.delete(worker.fenced.values().next().value!);
+    this.counters.timedOut++;
+    worker.timeouts++;
+    const timeoutMs = j.job.timeoutMs > 0 ? j.job.timeoutMs : this.config.jobTimeoutMs;
+    this.log.warn({ workerId: worker.workerId, jobId: j.job.id, attempts: j.attempts, timeoutMs }, 'job timed out at its worker');
+    if (j.attempts >= this.config.maxAttempts) {
+      this.counters.failed++;
+      this.finish(j, j.job.id, {
+        ok: false,
+        error: { code: ErrorCode.DEADLINE_EXCEEDED, message: `no answer within ${timeoutMs} ms from its worker, ${j.attempts} attempt(s)` },
+      });
+    } else {
+      this.counters.redispatched++;
+      this.dispatch(j.job, j.waiters, j.key, j.attempts + 1, worker);
+    }
+    if (worker.timeouts >= this.config.maxWorkerTimeouts && this.registry.worker(worker.workerId) === worker) {
+      this.counters.workersDropped++;
+      this.log.warn({ workerId: worker.workerId, timeouts: worker.timeouts }, 'worker timed out repeatedly; dropping it');
+      this.workerGone(worker, new Error(`${worker.timeouts} job timeouts in a row`));
+      worker.channel.close();
+    }
+  }
+
   // ------------------------------------------------------------------ control
 
   stats(request: StatsRequest): MessageInit<DispatcherStats> {
@@ -500,6 +604,10 @@ export class DispatcherCore implements DispatcherHandlers {
       raceWithdrawn: c.raceWithdrawn,
       rejected: c.rejected,
       malformed: c.malformed + this.transportMalformed() - this.transportMalformedBase,
+      timedOut: c.timedOut,
+      lateResults: c.lateResults,
+      workersDropped: c.workersDropped,
+      exhausted: c.exhausted,
       hops: {
         probeRtt: this.hops.probeRtt.toData(),
         place: this.hops.place.toData(),
@@ -538,16 +646,25 @@ export class DispatcherCore implements DispatcherHandlers {
   }
 
   /** Refuses new submits and resolves when every accepted job has replied (or on timeout). */
-  drain(timeoutMs: number): Promise<boolean> {
-    this.draining = true;
-    if (this.inFlightCount === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
+  async drain(timeoutMs: number): Promise<boolean> {
+    const started = this.now();
+    if (!this.draining) {
+      this.draining = true;
+      // Tell every client now, so that it sends its next jobs elsewhere instead of being refused.
+      for (const c of this.clients) if (c.open) c.channel.send({ requestId: 0, draining: true });
+    }
+    const drained = this.inFlightCount === 0 || await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.drainWaiters.push(() => {
         clearTimeout(timer);
         resolve(true);
       });
     });
+    // Jobs a client sent before the notice reached it are still on their way: keep the streams
+    // open a moment so that they are refused (not run) and resent elsewhere, not lost with them.
+    const graceEnd = Math.min(started + timeoutMs, this.now() + DRAIN_GRACE_MS);
+    while (this.clients.size > 0 && this.now() < graceEnd) await new Promise((r) => setTimeout(r, 20));
+    return drained && this.inFlightCount === 0;
   }
 
   private notifyDrained(): void {
@@ -573,6 +690,8 @@ export class DispatcherCore implements DispatcherHandlers {
   /** Ends every worker and client stream (after drain). */
   disconnectAll(): void {
     for (const w of [...this.registry.allWorkers()]) w.channel.close();
+    for (const c of [...this.clients]) c.channel.close();
     if (this.parkTimer) clearInterval(this.parkTimer);
+    this.deadlines.close();
   }
 }

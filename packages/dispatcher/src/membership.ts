@@ -38,7 +38,7 @@ export async function joinMembership(
       log.info({ workerId: w }, 'worker left the membership; dropping it');
       dropWorker(w);
     }
-  }, log);
+  }, log, ttlMs);
   await watcher.start();
   let registration: MembershipRegistration | undefined;
   let publisher: MetricsPublisher | undefined;

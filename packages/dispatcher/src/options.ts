@@ -35,6 +35,20 @@ export interface DispatcherOptions {
   idempotencyCacheSize?: number;
   /** How long close() waits for in-flight jobs. Default 30000 ms. */
   drainTimeoutMs?: number;
+  /**
+   * A worker must answer an assignment within this, else the job is re-dispatched (within
+   * maxAttempts) and then fails with DEADLINE_EXCEEDED; 0 = never. A job's own timeoutMs wins.
+   * Default 60000 ms.
+   */
+  jobTimeoutMs?: number;
+  /** A worker that times out this many jobs in a row is dropped. Default 3. */
+  maxWorkerTimeouts?: number;
+  /** Jobs assigned or waiting at once; beyond, RESOURCE_EXHAUSTED. Default 100000. */
+  maxInFlight?: number;
+  /** Jobs waiting for a first live worker at once; beyond, RESOURCE_EXHAUSTED. Default 10000. */
+  maxParked?: number;
+  /** Client and worker streams at once; beyond, new ones are closed. Default 10000. */
+  maxStreams?: number;
   /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
   transport?: DispatcherTransportFactory;
@@ -95,6 +109,11 @@ export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatch
     noWorkerWaitMs: integer('noWorkerWaitMs', o.noWorkerWaitMs ?? 5_000, 0),
     idempotencyCacheSize: integer('idempotencyCacheSize', o.idempotencyCacheSize ?? 10_000, 0),
     drainTimeoutMs: integer('drainTimeoutMs', o.drainTimeoutMs ?? 30_000, 0),
+    jobTimeoutMs: integer('jobTimeoutMs', o.jobTimeoutMs ?? 60_000, 0, 2 ** 31 - 1),
+    maxWorkerTimeouts: integer('maxWorkerTimeouts', o.maxWorkerTimeouts ?? 3, 1, 1_000_000),
+    maxInFlight: integer('maxInFlight', o.maxInFlight ?? 100_000, 1),
+    maxParked: integer('maxParked', o.maxParked ?? 10_000, 0),
+    maxStreams: integer('maxStreams', o.maxStreams ?? 10_000, 1),
     logger: o.logger,
     transport: o.transport,
     membership: o.membership,

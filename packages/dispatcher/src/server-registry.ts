@@ -7,6 +7,10 @@ export interface WorkerEntry {
   readonly servers: number[];
   /** False once the worker said it is leaving: no new jobs, but it finishes what it has. */
   accepting: boolean;
+  /** Tickets taken away from it after a timeout: a late result for one is dropped, not delivered. */
+  readonly fenced: Set<number>;
+  /** Job timeouts since its last answer; too many and it is dropped. */
+  timeouts: number;
 }
 
 /**
@@ -21,6 +25,8 @@ export class ServerRegistry {
   private readonly live: number[] = [];
   private readonly position: number[] = [];
   private readonly workers = new Map<string, WorkerEntry>();
+  /** Dense ids freed by departed workers, reused first so memory follows the live servers. */
+  private readonly freeIds: number[] = [];
 
   get liveCount(): number {
     return this.live.length;
@@ -37,16 +43,19 @@ export class ServerRegistry {
   /** Registers a worker's slots; returns undefined if the id is already connected. */
   addWorker(workerId: string, slots: number, channel: WorkerChannel): WorkerEntry | undefined {
     if (this.workers.has(workerId)) return undefined;
-    const entry: WorkerEntry = { workerId, channel, servers: [], accepting: true };
+    const entry: WorkerEntry = { workerId, channel, servers: [], accepting: true, fenced: new Set(), timeouts: 0 };
     for (let slot = 0; slot < slots; slot++) {
       const key = `${workerId}\u0000${slot}`;
       let id = this.ids.get(key);
       if (id === undefined) {
-        id = this.owners.length;
+        id = this.freeIds.pop();
+        if (id === undefined) {
+          id = this.owners.length;
+          this.owners.push(undefined);
+          this.slots.push(slot);
+          this.position.push(-1);
+        } else this.slots[id] = slot;
         this.ids.set(key, id);
-        this.owners.push(undefined);
-        this.slots.push(slot);
-        this.position.push(-1);
       }
       this.owners[id] = entry;
       entry.servers.push(id);
@@ -63,10 +72,22 @@ export class ServerRegistry {
     for (const s of entry.servers) this.removeLive(s);
   }
 
+  /** Forgets a departed worker and frees its servers' ids (the caller dropped their tokens). */
   removeWorker(entry: WorkerEntry): void {
     this.retire(entry);
-    for (const s of entry.servers) this.owners[s] = undefined;
+    for (let slot = 0; slot < entry.servers.length; slot++) {
+      const s = entry.servers[slot]!;
+      if (this.owners[s] !== entry) continue;
+      this.owners[s] = undefined;
+      this.ids.delete(`${entry.workerId}\u0000${slot}`);
+      this.freeIds.push(s);
+    }
     if (this.workers.get(entry.workerId) === entry) this.workers.delete(entry.workerId);
+  }
+
+  /** Server ids ever allocated (live, retired or free): bounded by the peak of live servers. */
+  get allocatedIds(): number {
+    return this.owners.length;
   }
 
   /** The dense id of (workerId, slot), if that worker is connected and has the slot. */

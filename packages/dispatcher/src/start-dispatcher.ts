@@ -55,6 +55,11 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
       noWorkerWaitMs: o.noWorkerWaitMs,
       idempotencyCacheSize: o.idempotencyCacheSize,
       maxSlotsPerWorker: 1024,
+      jobTimeoutMs: o.jobTimeoutMs,
+      maxWorkerTimeouts: o.maxWorkerTimeouts,
+      maxInFlight: o.maxInFlight,
+      maxParked: o.maxParked,
+      maxStreams: o.maxStreams,
     },
     log.child({ dispatcherId: o.id }),
   );

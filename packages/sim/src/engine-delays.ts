@@ -1,8 +1,7 @@
-import { pickShortest, type JobSizeDistribution, type Sfc32 } from '@jiq/core';
+import { EventHeap, pickShortest, type JobSizeDistribution, type Sfc32 } from '@jiq/core';
 import type { Cluster } from './cluster';
 import { delaySampler, type DelayLaws } from './delays';
 import type { EngineStats } from './engine-markov';
-import { EventHeap } from './event-heap';
 import type { Measurement } from './measurement';
 
 /** Races of the delay engine, counted as the cluster counts them. */

@@ -1,7 +1,6 @@
-import type { JobSizeDistribution, Sfc32 } from '@jiq/core';
+import { EventHeap, type JobSizeDistribution, type Sfc32 } from '@jiq/core';
 import type { Cluster } from './cluster';
 import type { EngineStats } from './engine-markov';
-import { EventHeap } from './event-heap';
 import type { Measurement } from './measurement';
 
 /**

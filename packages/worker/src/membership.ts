@@ -22,7 +22,7 @@ export async function joinWorkerMembership(o: WorkerMembershipOptions, log: Logg
   const redis = await connectRedis(o.redisUrl, { log });
   const ttlMs = o.ttlMs ?? 3_000;
   let listener: ((joined: string[], left: string[]) => void) | undefined;
-  const watcher = new MembershipWatcher(redis, o.prefix, 'dispatcher', Math.max(100, Math.min(500, ttlMs / 4)), (j, l) => listener?.(j, l), log);
+  const watcher = new MembershipWatcher(redis, o.prefix, 'dispatcher', Math.max(100, Math.min(500, ttlMs / 4)), (j, l) => listener?.(j, l), log, ttlMs);
   try {
     await watcher.start();
   } catch (err) {

@@ -18,18 +18,27 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--fallback <policy>', 'when the I-queue is empty: random | pod', parseChoice('--fallback', ['random', 'pod'] as const), 'random')
     .option('--max-payload-bytes <n>', 'refuse larger payloads with INVALID_ARGUMENT', parsePositiveInt('--max-payload-bytes'), 4 * 1024 * 1024)
     .option('--seed <n>', 'seed of the dispatcher\'s random choices', parseNonNegativeInt('--seed'))
+    .option('--job-timeout-ms <ms>', 'a worker must answer a job within this, else it is re-dispatched, then DEADLINE_EXCEEDED (0 = never)', parseNonNegativeInt('--job-timeout-ms'), 60_000)
+    .option('--max-attempts <n>', 'dispatch attempts per job (worker lost or timed out)', parsePositiveInt('--max-attempts'), 3)
+    .option('--max-worker-timeouts <n>', 'drop a worker after this many job timeouts in a row', parsePositiveInt('--max-worker-timeouts'), 3)
+    .option('--max-in-flight <n>', 'jobs held at once; beyond, RESOURCE_EXHAUSTED', parsePositiveInt('--max-in-flight'), 100_000)
+    .option('--max-streams <n>', 'client and worker streams at once', parsePositiveInt('--max-streams'), 10_000)
+    .option('--drain-timeout-ms <ms>', 'on SIGTERM: how long to wait for in-flight jobs', parseNonNegativeInt('--drain-timeout-ms'), 30_000)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: JIQ_LOG_LEVEL or info)')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
     .action(async (o: RawScaleOutFlags & RawMetricsFlags & {
       id?: string; host: string; port: number; select: 'fcfs' | 'lcfs'; fallback: 'random' | 'pod'; maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
+      jobTimeoutMs: number; maxAttempts: number; maxWorkerTimeouts: number; maxInFlight: number; maxStreams: number; drainTimeoutMs: number;
     }) => {
       const scale = resolveScaleOut(o);
       const logger = createLogger('jiq-dispatcher', o.logLevel);
       const handle = await startDispatcher({
         id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, select: o.select, fallback: o.fallback,
         maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger,
+        jobTimeoutMs: o.jobTimeoutMs, maxAttempts: o.maxAttempts, maxWorkerTimeouts: o.maxWorkerTimeouts,
+        maxInFlight: o.maxInFlight, maxStreams: o.maxStreams, drainTimeoutMs: o.drainTimeoutMs,
         transport: scale.transport === 'nats' ? natsDispatcherTransport(scale, logger) : undefined,
         membership: membershipOf(scale), metrics: metricsOf(o, o.host),
       });

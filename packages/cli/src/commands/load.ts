@@ -72,7 +72,8 @@ export function registerLoadCommand(program: Command): void {
       const log = createLogger('jiq-load', process.env.JIQ_LOG_LEVEL ?? 'warn');
       const dispatchers = await dispatcherList(f, scale.redisUrl, scale.prefix);
       const workers = await workerCount(f, scale.redisUrl, scale.prefix);
-      const connector = await createConnector(scale, `jiq-load-${process.pid}`, log);
+      // Fast keepalives: a dispatcher that stops answering is dropped within a few seconds.
+      const connector = await createConnector(scale, `jiq-load-${process.pid}`, log, { keepaliveMs: 1_000 });
       const client = new JiqClient({ dispatchers, connector, seed: f.seed, logger: log });
       try {
         await client.connect();

@@ -41,13 +41,21 @@ export function registerWorkerCommand(program: Command): void {
       const handler = o.handler === undefined ? undefined : await loadHandler(o.handler);
       const logger = createLogger('jiq-worker', o.logLevel);
       const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger);
-      const handle = await startWorker({
-        dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
-        tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,
-        connectTimeoutMs: o.connectTimeoutMs, logger, handler, metrics: metricsOf(o, '127.0.0.1'),
-      });
-      printResult({ event: 'ready', role: 'worker', id: handle.id, pid: process.pid, ...(handle.metricsAddress ? { metrics: handle.metricsAddress } : {}) }, o.json,
-        () => `worker ${handle.id} ready${handle.metricsAddress ? ` (metrics on http://${handle.metricsAddress}/metrics)` : ''}`);
+      let handle;
+      try {
+        handle = await startWorker({
+          dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
+          tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,
+          connectTimeoutMs: o.connectTimeoutMs, logger, handler, metrics: metricsOf(o, '127.0.0.1'),
+        });
+      } catch (err) {
+        // The connector (a NATS connection) would keep the process alive after the error.
+        await connector.close();
+        throw err;
+      }
+      const started = handle;
+      printResult({ event: 'ready', role: 'worker', id: started.id, pid: process.pid, ...(started.metricsAddress ? { metrics: started.metricsAddress } : {}) }, o.json,
+        () => `worker ${started.id} ready${started.metricsAddress ? ` (metrics on http://${started.metricsAddress}/metrics)` : ''}`);
       onShutdown(async () => {
         await handle.close();
         await connector.close();

@@ -14,6 +14,12 @@ export type MemberRole = 'dispatcher' | 'worker';
  * score is in the future (and prune the rest). A graceful leave removes the member at once;
  * a dead member (kill -9) expires within the TTL. The expiry is in the score, not a key TTL,
  * so one ZRANGEBYSCORE gives the live set.
+ *
+ * Redis outages: a member re-registers as soon as its connection is ready again (a restarted,
+ * empty Redis is refilled within a round trip), and a watcher reports a member as left only
+ * after it has been missing from successful polls for a grace period (the TTL), so neither an
+ * empty Redis nor stale scores after an outage drop healthy members; while Redis is
+ * unreachable polls fail and the last known set stays in force.
  */
 export function membersKey(prefix: string, role: MemberRole): string {
   return `${prefix}:members:${role}`;
@@ -22,6 +28,9 @@ export function membersKey(prefix: string, role: MemberRole): string {
 export class MembershipRegistration {
   private timer: NodeJS.Timeout | undefined;
   private left = false;
+  private readonly onReady = (): void => {
+    this.beat().catch((err: unknown) => this.log?.warn({ err: (err as Error).message }, 'membership re-registration failed'));
+  };
 
   constructor(
     private readonly redis: Redis,
@@ -39,6 +48,7 @@ export class MembershipRegistration {
       this.beat().catch((err: unknown) => this.log?.warn({ err: (err as Error).message }, 'membership heartbeat failed'));
     }, Math.max(50, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
+    this.redis.on('ready', this.onReady);
   }
 
   private async beat(): Promise<void> {
@@ -50,6 +60,7 @@ export class MembershipRegistration {
   async leave(): Promise<void> {
     this.left = true;
     clearInterval(this.timer);
+    this.redis.off('ready', this.onReady);
     await this.redis.zrem(membersKey(this.prefix, this.role), this.member).catch(() => undefined);
   }
 }
@@ -68,6 +79,8 @@ export async function liveMembers(redis: Redis, prefix: string, role: MemberRole
  */
 export class MembershipWatcher {
   private known = new Set<string>();
+  /** Known members absent from the latest polls, and since when (Date.now()). */
+  private readonly missingSince = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
@@ -78,6 +91,8 @@ export class MembershipWatcher {
     private readonly intervalMs: number,
     private readonly onChange: (joined: string[], left: string[]) => void,
     private readonly log?: Logger,
+    /** A member missing for this long has left (0: at once). Use the membership TTL. */
+    private readonly graceMs = 0,
   ) {}
 
   async start(): Promise<void> {
@@ -103,9 +118,23 @@ export class MembershipWatcher {
     this.polling = true;
     try {
       const live = new Set(await liveMembers(this.redis, this.prefix, this.role));
+      const now = Date.now();
       const joined = [...live].filter((m) => !this.known.has(m));
-      const left = [...this.known].filter((m) => !live.has(m));
-      this.known = live;
+      const left: string[] = [];
+      for (const m of this.known) {
+        if (live.has(m)) {
+          this.missingSince.delete(m);
+          continue;
+        }
+        const since = this.missingSince.get(m) ?? now;
+        this.missingSince.set(m, since);
+        if (now - since >= this.graceMs) left.push(m);
+      }
+      for (const m of joined) this.known.add(m);
+      for (const m of left) {
+        this.known.delete(m);
+        this.missingSince.delete(m);
+      }
       if (joined.length > 0 || left.length > 0) this.onChange(joined, left);
     } finally {
       this.polling = false;

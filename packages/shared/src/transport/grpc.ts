@@ -150,14 +150,19 @@ export interface GrpcServerOptions {
 /** Serves the Dispatcher service; resolves once bound (port 0 picks a free port). */
 export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options: GrpcServerOptions): Promise<DispatcherServer> {
   const server = new grpc.Server({
-    // Above the payload limit so an oversized job is refused by the dispatcher with
-    // INVALID_ARGUMENT for that job alone, instead of killing the client's whole stream.
-    'grpc.max_receive_message_length': options.maxMessageBytes * 2 + ENVELOPE_BYTES,
+    // Just above the payload limit (room for the envelope), so a job slightly too large is
+    // refused by the dispatcher with INVALID_ARGUMENT for that job alone, while a stream that
+    // announces a larger message is cut at once instead of buffering it (memory bound).
+    'grpc.max_receive_message_length': options.maxMessageBytes + ENVELOPE_BYTES,
     'grpc.max_send_message_length': -1,
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    // Bounds: streams per connection (a client or worker uses one per dispatcher), and a
+    // connection with no stream for a minute is closed.
+    'grpc.max_concurrent_streams': 1_000,
+    'grpc.max_connection_idle_ms': 60_000,
   });
   const submit: grpc.handleBidiStreamingCall<SubmitRequest, SubmitReply> = (call) =>
     handlers.onClient(new StreamChannel<SubmitRequest, SubmitReply>(call, call.getPeer(), false));
@@ -223,7 +228,18 @@ export class GrpcConnector implements Connector {
   readonly name = 'grpc';
   private readonly clients = new Map<string, DispatcherClientInstance>();
 
-  constructor(private readonly maxMessageBytes = 4 * 1024 * 1024) {}
+  /**
+   * keepaliveMs: the connection is pinged this often and dropped when a ping is not answered
+   * within twice that, so a dispatcher that stops answering (hung, SIGSTOP, network cut) is
+   * noticed within a few keepalive periods, not only when its TCP connection closes; its
+   * streams then fail and the caller goes elsewhere (grpc-js servers do not police ping rates).
+   * Clients use 1000 ms (JiqClient's default connector); workers, whose jobs the dispatcher
+   * times out anyway, keep the gentler default.
+   */
+  constructor(
+    private readonly maxMessageBytes = 4 * 1024 * 1024,
+    private readonly keepaliveMs = 10_000,
+  ) {}
 
   private client(address: string): DispatcherClientInstance {
     let c = this.clients.get(address);
@@ -231,8 +247,8 @@ export class GrpcConnector implements Connector {
       c = new DispatcherClient(address, grpc.credentials.createInsecure(), {
         'grpc.max_receive_message_length': this.maxMessageBytes * 2 + ENVELOPE_BYTES,
         'grpc.max_send_message_length': -1,
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5_000,
+        'grpc.keepalive_time_ms': this.keepaliveMs,
+        'grpc.keepalive_timeout_ms': this.keepaliveMs * 2,
         'grpc.keepalive_permit_without_calls': 1,
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 2_000,

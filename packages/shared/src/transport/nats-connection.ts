@@ -27,6 +27,8 @@ export interface NatsConnectionCounters {
 export interface JiqNatsConnection {
   readonly nc: NatsConnection;
   readonly counters: NatsConnectionCounters;
+  /** False while the connection to the broker is down (between Disconnect and Reconnect). */
+  readonly up: () => boolean;
   close(): Promise<void>;
 }
 
@@ -36,7 +38,9 @@ export interface JiqNatsConnection {
  * from the server are counted and logged.
  */
 export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnection> {
-  const backoff = o.backoff ?? new ExponentialBackoff(100, 5_000);
+  // Capped at 1 s: both ends of a session are back within about a second of a restarted
+  // broker, well inside the session timeout (which does not run while the link is down).
+  const backoff = o.backoff ?? new ExponentialBackoff(100, 1_000);
   let attempt = 0;
   const { connect, Events } = await loadOptional('nats', () => import('nats'));
   let nc: NatsConnection;
@@ -55,14 +59,17 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
     throw new JiqUnavailableError(`NATS unreachable at ${o.url}: ${(err as Error).message}`, o.url, { cause: err });
   }
   const counters: NatsConnectionCounters = { disconnects: 0, reconnects: 0, slowConsumer: 0, asyncErrors: 0 };
+  let up = true;
   void (async () => {
     for await (const s of nc.status()) {
       const data = String(s.data);
       if (s.type === Events.Disconnect) {
         counters.disconnects++;
+        up = false;
         o.log?.warn({ server: data }, 'NATS disconnected; reconnecting with backoff');
       } else if (s.type === Events.Reconnect) {
         counters.reconnects++;
+        up = true;
         attempt = 0;
         o.log?.info({ server: data }, 'NATS reconnected');
       } else if (s.type === Events.Error) {
@@ -75,6 +82,7 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
   return {
     nc,
     counters,
+    up: () => up && !nc.isClosed(),
     close: async () => {
       if (nc.isClosed()) return;
       await nc.drain().catch(() => nc.close());

@@ -22,6 +22,11 @@ export interface SessionConfig<In, Out> {
   readonly timeoutMs: number;
   readonly counters: SessionCounters;
   readonly onFinish?: () => void;
+  /**
+   * False while this side's broker connection is down: the session timeout does not run then
+   * (the peer cannot be heard), so a broker restart does not end healthy sessions.
+   */
+  readonly linkUp?: () => boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -100,6 +105,10 @@ export class NatsSessionChannel<In, Out> implements Channel<In, Out> {
   }
 
   private tick(): void {
+    if (this.cfg.linkUp && !this.cfg.linkUp()) {
+      this.lastSeen = performance.now();
+      return;
+    }
     if (performance.now() - this.lastSeen > this.cfg.timeoutMs) {
       this.finish(new JiqTimeoutError(`session with ${this.cfg.peer} timed out (no heartbeat for ${this.cfg.timeoutMs} ms)`, this.cfg.timeoutMs));
       return;

@@ -65,6 +65,7 @@ export async function startNatsDispatcherServer(
       heartbeatMs,
       timeoutMs,
       counters: counts,
+      linkUp: conn.up,
       onFinish: () => sessions.delete(session),
     };
     counts.sessions++;
@@ -214,6 +215,7 @@ export class NatsConnector implements Connector {
       heartbeatMs: this.heartbeatMs,
       timeoutMs: this.timeoutMs,
       counters: this.counters,
+      linkUp: this.conn.up,
       onFinish: () => sub.unsubscribe(),
     });
     const mPrefix = `${p}.s.${session}.`;

@@ -1,7 +1,7 @@
 /**
- * Binary min-heap of (time, server) pairs in parallel typed arrays: the departures of the
- * event engine (one entry per job in the system). Push and pop are O(log size) and allocate
- * nothing once the arrays have grown.
+ * Binary min-heap of (time, int32 value) pairs in parallel typed arrays: the departures of the
+ * simulator's event engine (value = server) and the dispatcher's job deadlines (value =
+ * ticket). Push and pop are O(log size) and allocate nothing once the arrays have grown.
  */
 export class EventHeap {
   private keys: Float64Array;
@@ -35,7 +35,7 @@ export class EventHeap {
     vals[i] = val;
   }
 
-  /** Removes the earliest entry and returns its server (-1 when empty). */
+  /** Removes the earliest entry and returns its value (-1 when empty). */
   pop(): number {
     if (this.size === 0) return -1;
     const keys = this.keys;
