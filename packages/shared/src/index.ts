@@ -20,6 +20,8 @@ export type {
   ProbeReply,
   ProbeRequest,
   SlotLoad,
+  ProbeServers,
+  ServerLengths,
   StatsRequest,
   SubmitReply,
   SubmitRequest,
@@ -58,6 +60,7 @@ export type {
 export { ExponentialBackoff } from './transport/backoff';
 export type { BackoffPolicy } from './transport/backoff';
 export { GrpcConnector, startGrpcDispatcherServer } from './transport/grpc';
+export { MemoryConnector, memoryChannelPair } from './transport/memory';
 export type { GrpcConnectorOptions, GrpcServerOptions } from './transport/grpc';
 export { AuthSecret, generateAuthToken, readSecretFile } from './auth/auth-token';
 export type { AuthRefusal, Authorizer, PresentedCredentials } from './auth/credentials';
