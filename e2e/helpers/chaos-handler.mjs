@@ -1,7 +1,9 @@
 // A `jiq worker --handler` module for the chaos suite: sleeps for the number of ms in the
 // payload, then records "<workerId> <jobId>" in $JIQ_CHAOS_LOG (one line per finished run; lines
 // are short and appended with O_APPEND, so processes sharing the file do not interleave).
+import { Buffer } from 'node:buffer';
 import { appendFileSync } from 'node:fs';
+import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const log = process.env.JIQ_CHAOS_LOG;
