@@ -188,7 +188,7 @@ export async function kill9(child: JiqChild): Promise<void> {
 /** Spawns a jiq process for the chaos suite (logs on stderr only with JIQ_TEST_LOGS). */
 export function spawnChaos(args: string[], env: NodeJS.ProcessEnv = {}): Promise<JiqChild> {
   return spawnJiq(args, {
-    timeoutMs: 40_000,
+    timeoutMs: 60_000,
     env,
     onStderr: (l) => {
       if (process.env.JIQ_TEST_LOGS) process.stderr.write(`${l}\n`);
