@@ -3,8 +3,9 @@
 // process it started, and does the same on Ctrl-C. No timing assertions: figures are only
 // checked for being measured (jobs completed, CPU read), not for their size.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from './helpers/services';
@@ -141,6 +142,17 @@ describe('npm run bench:peers', () => {
     const pids = Object.values(out.processes).flatMap((p) => Object.values(p));
     expect(new Set(Object.values(out.processes).map((p) => p.dispatcher ?? p.worker ?? p.responder ?? p.server)).size).toBe(SYSTEMS.length);
     expect(await allGone(pids)).toEqual([]);
+
+    // The saved result renders again, as Markdown for the docs, without measuring.
+    const saved = join(mkdtempSync(join(tmpdir(), 'jiq-bench-peers-')), 'run.json');
+    writeFileSync(saved, run.stdout);
+    const md = await bench(['--from', saved, '--markdown']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stderr).not.toMatch(/started/);
+    expect(md.stdout).toMatch(/^\| jobs\/s \| 1 in flight \| 64 in flight \|$/m);
+    for (const system of SYSTEMS) expect(md.stdout).toMatch(new RegExp(`^\\| ${system} \\| [\\d,]+ \\| [\\d,]+ \\|$`, 'm'));
+    expect(md.stdout.match(/^- target (NOT )?MET: /gm)).toHaveLength(3);
+    rmSync(dirname(saved), { recursive: true, force: true });
   }, 180_000);
 
   it('stops every process it started on Ctrl-C', async (ctx) => {
@@ -171,5 +183,8 @@ describe('npm run bench:peers', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--systems: each must be one of .*grpc-echo.* \(got "?kafka"?\)/);
     expect(unknown.stderr).not.toMatch(/started/);
+    const notAResult = await bench(['--from', join(__dirname, 'package.json')]);
+    expect(notAResult.code).toBe(2);
+    expect(notAResult.stderr).toMatch(/--from: must be the JSON object written by bench:peers --json/);
   });
 });

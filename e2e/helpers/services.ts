@@ -66,6 +66,17 @@ export interface ServiceOptions {
   control?: boolean;
   /** How long a start or restart may take before it fails (default 20 s; containers 120 s). */
   startTimeoutMs?: number;
+  /**
+   * Extra server arguments (e.g. a NATS config with users, or Redis --requirepass), given the
+   * server's temp dir. Only a server started here has them: NATS_URL / REDIS_URL and
+   * containers will not do (like `control`).
+   */
+  extraArgs?: (dir: string) => string[];
+}
+
+/** The test needs a server it starts and configures itself. */
+function needsOwnServer(o: ServiceOptions): boolean {
+  return o.control === true || o.extraArgs !== undefined;
 }
 
 /** No server could be provided; `reasons` says what each source answered. */
@@ -118,10 +129,10 @@ export async function getService(name: ServiceName, options: ServiceOptions = {}
 
   const envUrl = sources.has('env') ? process.env[spec.envVar]?.trim() : undefined;
   if (envUrl) {
-    if (!options.control) return envService(name, envUrl);
-    // The external server cannot be killed from here, and the user chose it on purpose.
+    if (!needsOwnServer(options)) return envService(name, envUrl);
+    // The external server cannot be killed or configured from here, and the user chose it on purpose.
     throw new ServiceUnavailableError(name, [
-      `${spec.envVar} is set, and this test needs to kill/restart the server, which it cannot do to an ` +
+      `${spec.envVar} is set, and this test needs to kill/restart or configure the server, which it cannot do to an ` +
         `external one (unset ${spec.envVar} to let the test start its own ${spec.binary})`,
     ]);
   }
@@ -133,7 +144,8 @@ export async function getService(name: ServiceName, options: ServiceOptions = {}
     reasons.push(`no ${spec.binary} on PATH (nor ${spec.binEnvVar})`);
   } else reasons.push(disabled('binary'));
 
-  if (sources.has('container')) {
+  if (options.extraArgs !== undefined) reasons.push('a container cannot take this test\'s server arguments');
+  else if (sources.has('container')) {
     const docker = await dockerAvailable();
     if (docker.ok) return startContainer(name, options);
     reasons.push(`no Docker engine for testcontainers (${docker.reason})`);
@@ -154,7 +166,7 @@ export async function requireService(name: ServiceName, options: ServiceOptions 
   } catch (err) {
     if (!(err instanceof ServiceUnavailableError)) throw err;
     const external =
-      options.control === true && allowedSources().has('env') && Boolean(process.env[SPECS[name].envVar]?.trim());
+      needsOwnServer(options) && allowedSources().has('env') && Boolean(process.env[SPECS[name].envVar]?.trim());
     if (servicesRequired() && !external) {
       throw new Error(`${err.message} — and JIQ_REQUIRE_SERVICES=1, so this is a failure, not a skip`, { cause: err });
     }
@@ -229,7 +241,8 @@ const SPECS: Record<ServiceName, Spec> = {
     containerPort: 6379,
     containerCommand: ['redis-server', '--save', '', '--appendonly', 'no'],
     readyLog: /Ready to accept connections/,
-    ready: (host, port) => exchange(host, port, 'PING\r\n', (line) => line === '+PONG'),
+    // A server with --requirepass answers NOAUTH: it is up, and refusing as configured.
+    ready: (host, port) => exchange(host, port, 'PING\r\n', (line) => line === '+PONG' || line.startsWith('-NOAUTH')),
   },
 };
 
@@ -364,6 +377,7 @@ class BinaryService implements ControllableService {
     readonly port: number,
     private readonly dir: string,
     private readonly timeoutMs: number,
+    private readonly extraArgs: string[] = [],
   ) {
     this.url = `${spec.scheme}://${LOOPBACK}:${port}`;
   }
@@ -377,7 +391,7 @@ class BinaryService implements ControllableService {
       const port = await freePort();
       if (RESERVED_PORTS.has(port)) continue; // never the machine's shared services
       const dir = mkdtempSync(join(tmpdir(), `jiq-${name}-`));
-      const service = new BinaryService(name, spec, binary, port, dir, timeoutMs);
+      const service = new BinaryService(name, spec, binary, port, dir, timeoutMs, options.extraArgs?.(dir));
       try {
         await service.launch();
         return service;
@@ -391,7 +405,7 @@ class BinaryService implements ControllableService {
 
   private async launch(): Promise<void> {
     installExitHooks();
-    const child = spawn('/bin/sh', ['-c', SUPERVISOR, 'jiq-service', this.binary, ...this.spec.args(this.port, this.dir)], {
+    const child = spawn('/bin/sh', ['-c', SUPERVISOR, 'jiq-service', this.binary, ...this.spec.args(this.port, this.dir), ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, JIQ_SERVICE_PARENT: String(process.pid), JIQ_SERVICE_DIR: this.dir },
     });

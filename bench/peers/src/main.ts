@@ -7,7 +7,8 @@ import { JiqConfigError } from '@jiq/core';
 import { parseOptions, USAGE, type PeersOptions } from './options';
 import { killAllNow, stopAll } from './processes';
 import { computeRatios } from './ratios';
-import { renderReport } from './report';
+import { renderMarkdown, renderTables } from './report';
+import type { PeersResult } from './result';
 import { runPeers } from './run';
 
 function packageVersion(name: string): string | null {
@@ -18,16 +19,34 @@ function packageVersion(name: string): string | null {
   }
 }
 
-async function main(o: PeersOptions): Promise<void> {
+/** A result saved by --json, checked enough to render. */
+function readResult(file: string): PeersResult {
+  let parsedFile: unknown;
+  try {
+    parsedFile = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new JiqConfigError('--from', 'must name a readable JSON file written by --json', file, { cause: err });
+  }
+  const r = parsedFile as Partial<PeersResult> | null;
+  if (!r || !Array.isArray(r.rows) || !Array.isArray(r.openLoop) || !r.ratios || !r.meta?.options) {
+    throw new JiqConfigError('--from', 'must be the JSON object written by bench:peers --json (rows, openLoop, ratios, meta)', file);
+  }
+  return r as PeersResult;
+}
+
+async function measure(o: PeersOptions): Promise<PeersResult> {
   const t0 = Date.now();
   const progress = (line: string): void => {
     process.stderr.write(`bench:peers [${((Date.now() - t0) / 1_000).toFixed(0).padStart(4)} s] ${line}\n`);
   };
   progress(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPUs; systems ${o.systems.join(', ')}`);
   const run = await runPeers(o, progress);
-  const ratios = computeRatios(run.rows, run.openLoop);
-  if (o.json) {
-    const meta = {
+  return {
+    rows: run.rows,
+    openLoop: run.openLoop,
+    ratios: computeRatios(run.rows, run.openLoop),
+    processes: run.processes,
+    meta: {
       startedAt: new Date(t0).toISOString(),
       durationSec: run.durationSec,
       loadAverage: run.loadAverage,
@@ -35,11 +54,14 @@ async function main(o: PeersOptions): Promise<void> {
       node: process.version,
       versions: { bullmq: packageVersion('bullmq'), nats: packageVersion('nats'), grpcJs: packageVersion('@grpc/grpc-js') },
       options: o,
-    };
-    process.stdout.write(`${JSON.stringify({ rows: run.rows, openLoop: run.openLoop, ratios, processes: run.processes, meta })}\n`);
-  } else {
-    process.stdout.write(renderReport(run, ratios, o));
-  }
+    },
+  };
+}
+
+async function main(o: PeersOptions): Promise<void> {
+  const result = o.from === undefined ? await measure(o) : readResult(o.from);
+  if (o.output === 'json') process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(o.output === 'markdown' ? renderMarkdown(result) : renderTables(result));
 }
 
 let parsed: PeersOptions | 'help';
@@ -67,6 +89,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 main(parsed)
   .catch((err: unknown) => {
+    if (err instanceof JiqConfigError) {
+      process.stderr.write(`bench:peers: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`bench:peers failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   })

@@ -3,8 +3,13 @@ import { JiqConfigError } from '@jiq/core';
 export const SYSTEMS = ['jiq-grpc', 'jiq-nats', 'bullmq-c1', 'bullmq-c10', 'bullmq-c50', 'nats-queue-group', 'grpc-echo'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
 
+export type OutputFormat = 'table' | 'json' | 'markdown';
+
 export interface PeersOptions {
-  readonly json: boolean;
+  /** table: terminal tables; json: one JSON object on stdout; markdown: tables for the docs. */
+  readonly output: OutputFormat;
+  /** Render this saved --json result instead of measuring. */
+  readonly from: string | undefined;
   readonly quick: boolean;
   /** Interleaved repetitions; each figure is the median over them. */
   readonly reps: number;
@@ -24,6 +29,8 @@ const QUICK = { reps: 1, inFlight: [1, 64], warmupMs: 300, windowMs: 700, openWi
 
 export const USAGE = `usage: npm run bench:peers [-- options]
   --json                 one JSON object on stdout (progress stays on stderr)
+  --markdown             the report as Markdown tables
+  --from <file.json>     render a saved --json result (tables, or --markdown) without measuring
   --quick                smoke run: 1 rep, in flight 1 and 64, short windows
   --reps <n>             interleaved repetitions, medians reported (default 3; quick 1)
   --in-flight <list>     closed-loop levels, e.g. 1,10,64,256
@@ -34,7 +41,7 @@ export const USAGE = `usage: npm run bench:peers [-- options]
   --systems <list>       subset of ${SYSTEMS.join(',')}
   --payload-bytes <n>    job payload size (default 100)`;
 
-const VALUED = new Set(['--reps', '--in-flight', '--seconds', '--warmup', '--open-rate', '--open-seconds', '--systems', '--payload-bytes']);
+const VALUED = new Set(['--from', '--reps', '--in-flight', '--seconds', '--warmup', '--open-rate', '--open-seconds', '--systems', '--payload-bytes']);
 
 function positiveInt(field: string, raw: string | undefined, max: number): number {
   const n = Number(raw);
@@ -60,7 +67,7 @@ export function parseOptions(argv: readonly string[]): PeersOptions | 'help' {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--json' || arg === '--quick') {
+    if (arg === '--json' || arg === '--quick' || arg === '--markdown') {
       flags.set(arg, 'true');
       continue;
     }
@@ -79,8 +86,12 @@ export function parseOptions(argv: readonly string[]): PeersOptions | 'help' {
   for (const s of systems) {
     if (!(SYSTEMS as readonly string[]).includes(s)) throw new JiqConfigError('--systems', `each must be one of ${SYSTEMS.join(', ')}`, s);
   }
+  if (flags.has('--json') && flags.has('--markdown')) throw new JiqConfigError('--markdown', 'cannot be combined with --json');
+  const from = get('--from');
+  if (flags.has('--from') && (from === undefined || from.trim() === '')) throw new JiqConfigError('--from', 'must name a JSON file written by --json', from);
   return {
-    json: flags.has('--json'),
+    output: flags.has('--json') ? 'json' : flags.has('--markdown') ? 'markdown' : 'table',
+    from,
     quick,
     reps: flags.has('--reps') ? positiveInt('--reps', get('--reps'), 50) : base.reps,
     inFlight: [...new Set(inFlight)].sort((a, b) => a - b),

@@ -1,9 +1,16 @@
+import { stripVTControlCharacters } from 'node:util';
 import { JiqConfigError, JiqError } from '@jiq/core';
 
 /** Prints a command's result: exactly one JSON object on stdout under --json, else text. */
 export function printResult(result: object, json: boolean, text: () => string): void {
   if (json) process.stdout.write(`${JSON.stringify(result, jsonReplacer)}\n`);
-  else process.stdout.write(`${text()}\n`);
+  else process.stdout.write(`${colourIfTerminal(text())}\n`);
+}
+
+/** Colour codes (cli-table3's borders, ...) only on a terminal and without NO_COLOR: a file or pipe gets plain text. */
+export function colourIfTerminal(text: string): string {
+  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  return colour ? text : stripVTControlCharacters(text);
 }
 
 /** Non-finite numbers are not JSON: emit null rather than a silent 0 or a parse error. */

@@ -11,6 +11,21 @@ import { registerStatsCommand } from './commands/stats';
 import { registerWorkerCommand } from './commands/worker';
 import { exitCodeFor, reportError } from './output';
 
+/** One runnable example per command, shown at the end of its --help. */
+const EXAMPLES: Record<string, string[]> = {
+  dispatcher: ['jiq dispatcher --port 7400 --metrics-port 9464', 'jiq dispatcher --transport nats --nats nats://127.0.0.1:4222 --redis redis://127.0.0.1:6379'],
+  worker: [
+    'jiq worker --dispatchers 127.0.0.1:7400 --slots 4 --handler ./handler.mjs --metrics-port 9465',
+    'jiq worker --dispatchers 127.0.0.1:7400,127.0.0.1:7401 --d 2 --mean-service-ms 50   # synthetic jobs',
+  ],
+  cluster: ['jiq cluster --dispatchers 2 --workers 10 --lambda 0.8 --d 2 --duration 20'],
+  load: ['jiq load --dispatchers 127.0.0.1:7400 --workers 4 --lambda 0.7 --duration 10 --json'],
+  stats: ['jiq stats --redis redis://127.0.0.1:6379 --watch'],
+  model: ['jiq model --policy withdraw --lambda 0.8 --r 5 --d 2'],
+  sim: ['jiq sim --n 100 --m 5 --lambda 0.9 --d 2 --withdraw'],
+  experiment: ['jiq experiment --workers 20 --dispatchers 4 --lambda 0.5,0.8 --d 2 --duration 20 --out reports/exp'],
+};
+
 /** Each command lives in its own module under commands/ and registers itself here. */
 const registrations: ((program: Command) => void)[] = [
   registerDispatcherCommand,
@@ -32,10 +47,25 @@ export function buildProgram(): Command {
   const program = new Command('jiq')
     .description('Join-Idle-Queue job dispatch: cluster, simulator and mean-field model')
     .version(cliVersion(), '-V, --version', 'print the jiq version')
-    .showHelpAfterError()
     .exitOverride();
+  oneLineErrors(program, 'jiq --help');
   for (const register of registrations) register(program);
+  for (const cmd of program.commands) {
+    oneLineErrors(cmd, `jiq ${cmd.name()} --help`);
+    const examples = EXAMPLES[cmd.name()];
+    if (examples) cmd.addHelpText('after', `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  }
   return program;
+}
+
+/**
+ * Commander's own errors (unknown option, missing required option, missing value) in jiq's
+ * one-line style, `jiq: error: ...`, with where to look instead of the whole help.
+ */
+function oneLineErrors(cmd: Command, helpHint: string): void {
+  cmd.configureOutput({
+    outputError: (str, write) => write(`jiq: ${str.trim().replace(/\n+/g, ' ')} (see \`${helpHint}\`)\n`),
+  });
 }
 
 export async function runCli(argv: string[]): Promise<void> {

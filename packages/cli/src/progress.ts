@@ -17,13 +17,15 @@ export function createProgress(enabled: boolean): { update(done: number, total: 
       if (!tty) return;
       if (!bar) {
         bar = new SingleBar(
-          { format: ' {bar} {percentage}% | ETA {eta}s | {info}', stream: process.stderr, hideCursor: true },
+          // The ETA is what is left of a known total (seconds of a timed phase): cli-progress's
+          // own rate estimate printed "ETA NFs" before the first tick.
+          { format: ' {bar} {percentage}% | ETA {remaining}s | {info}', stream: process.stderr, hideCursor: true },
           Presets.shades_classic,
         );
-        bar.start(total, 0, { info: '' });
+        bar.start(total, 0, { info: '', remaining: total });
       }
       bar.setTotal(total);
-      bar.update(done, payload);
+      bar.update(done, { ...payload, remaining: Math.max(0, Math.round(total - done)) });
     },
     stop() {
       bar?.stop();

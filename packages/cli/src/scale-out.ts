@@ -5,11 +5,14 @@ import {
   NatsConnector,
   startNatsDispatcherServer,
   validateClusterPrefix,
+  type Authorizer,
   type Connector,
   type Logger,
+  type NatsCredentials,
 } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { parseChoice, parsePositiveInt } from './options';
+import type { PeerSecurity } from './security-flags';
 
 /** The raw scale-out flags (each also read from a JIQ_* environment variable, for compose). */
 export interface RawScaleOutFlags {
@@ -19,6 +22,15 @@ export interface RawScaleOutFlags {
   cluster?: string;
   membershipTtlMs?: number;
   metricsIntervalMs?: number;
+  natsCreds?: string;
+  natsUser?: string;
+  natsPass?: string;
+  natsTokenFile?: string;
+  natsNkeySeedFile?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
+  redisTlsCa?: string;
 }
 
 export interface ScaleOut {
@@ -29,6 +41,10 @@ export interface ScaleOut {
   membershipTtlMs: number;
   /** With --redis: each process publishes its counters this often. */
   metricsIntervalMs?: number;
+  /** How this process proves itself to the NATS server (and checks it, over TLS). */
+  natsCredentials?: NatsCredentials;
+  /** With a rediss:// URL: the CA of the Redis server's certificate. */
+  redisTlsCaFile?: string;
 }
 
 /** Adds --transport, --nats, --redis, --cluster, --membership-ttl-ms, --metrics-interval-ms (+ JIQ_* env fallbacks). */
@@ -53,7 +69,27 @@ export function addScaleOutFlags(cmd: Command, o: { transport?: boolean } = {}):
         .env('JIQ_METRICS_INTERVAL_MS')
         .argParser(parsePositiveInt('--metrics-interval-ms'))
         .default(1000),
-    );
+    )
+    // Credentials for NATS and Redis (docs/security.md). Passwords come from files or the environment.
+    .addOption(new Option('--nats-creds <file>', 'NATS .creds file (user JWT + nkey seed)').env('JIQ_NATS_CREDS'))
+    .addOption(new Option('--nats-user <user>', 'NATS user (password from JIQ_NATS_PASS)').env('JIQ_NATS_USER'))
+    .addOption(new Option('--nats-pass <password>', 'NATS password (prefer the JIQ_NATS_PASS environment variable: argv is visible to ps)').env('JIQ_NATS_PASS'))
+    .addOption(new Option('--nats-token-file <file>', 'file holding a NATS token').env('JIQ_NATS_TOKEN_FILE'))
+    .addOption(new Option('--nats-nkey-seed-file <file>', 'file holding a NATS nkey seed (SU...)').env('JIQ_NATS_NKEY_SEED_FILE'))
+    .addOption(new Option('--nats-tls-ca <file>', 'connect to NATS over TLS, trusting this CA (PEM)').env('JIQ_NATS_TLS_CA'))
+    .addOption(new Option('--nats-tls-cert <file>', 'client certificate for a NATS server that verifies clients').env('JIQ_NATS_TLS_CERT'))
+    .addOption(new Option('--nats-tls-key <file>', 'private key of --nats-tls-cert').env('JIQ_NATS_TLS_KEY'))
+    .addOption(new Option('--redis-tls-ca <file>', 'with a rediss:// URL: the CA of the Redis server (AUTH goes in the URL: rediss://user:pass@host:port)').env('JIQ_REDIS_TLS_CA'));
+}
+
+function natsCredentialsOf(f: RawScaleOutFlags): NatsCredentials | undefined {
+  // An empty environment variable (JIQ_NATS_PASS=) counts as unset.
+  const given = (v: string | undefined): string | undefined => (v === '' ? undefined : v);
+  const c: NatsCredentials = {
+    user: given(f.natsUser), pass: given(f.natsPass), tokenFile: given(f.natsTokenFile), nkeySeedFile: given(f.natsNkeySeedFile),
+    credsFile: given(f.natsCreds), tlsCaFile: given(f.natsTlsCa), tlsCertFile: given(f.natsTlsCert), tlsKeyFile: given(f.natsTlsKey),
+  };
+  return Object.values(c).some((v) => v !== undefined) ? c : undefined;
 }
 
 export function resolveScaleOut(f: RawScaleOutFlags): ScaleOut {
@@ -70,22 +106,26 @@ export function resolveScaleOut(f: RawScaleOutFlags): ScaleOut {
     prefix: validateClusterPrefix(f.cluster ?? DEFAULT_CLUSTER_PREFIX),
     membershipTtlMs: f.membershipTtlMs ?? 3000,
     metricsIntervalMs: f.metricsIntervalMs ?? 1000,
+    natsCredentials: natsCredentialsOf(f),
+    redisTlsCaFile: f.redisTlsCa,
   };
 }
 
-/** A connector for the chosen transport (NATS: fails within ~4 s if unreachable). */
-export async function createConnector(s: ScaleOut, name: string, log?: Logger, o: { keepaliveMs?: number } = {}): Promise<Connector> {
-  if (s.transport === 'grpc') return new GrpcConnector(undefined, o.keepaliveMs);
-  return NatsConnector.connect({ url: s.natsUrl!, prefix: s.prefix, name, log });
+/** A connector for the chosen transport (NATS: fails within ~4 s if unreachable), presenting `security`. */
+export async function createConnector(s: ScaleOut, name: string, log?: Logger, o: PeerSecurity & { keepaliveMs?: number } = {}): Promise<Connector> {
+  if (s.transport === 'grpc') return new GrpcConnector({ tls: o.tls, authToken: o.authToken, keepaliveMs: o.keepaliveMs });
+  return NatsConnector.connect({ url: s.natsUrl!, prefix: s.prefix, name, log, credentials: s.natsCredentials, authToken: o.authToken });
 }
 
 /** The dispatcher's transport factory for --transport nats (gRPC is the dispatcher's default). */
 export function natsDispatcherTransport(s: ScaleOut, log?: Logger) {
-  return (handlers: Parameters<typeof startNatsDispatcherServer>[0], o: { id: string }) =>
-    startNatsDispatcherServer(handlers, { url: s.natsUrl!, prefix: s.prefix, id: o.id, log });
+  return (handlers: Parameters<typeof startNatsDispatcherServer>[0], o: { id: string; authorize?: Authorizer }) =>
+    startNatsDispatcherServer(handlers, { url: s.natsUrl!, prefix: s.prefix, id: o.id, log, credentials: s.natsCredentials, authorize: o.authorize });
 }
 
 /** Redis membership options, when --redis is given. */
-export function membershipOf(s: ScaleOut): { redisUrl: string; prefix: string; ttlMs: number; metricsIntervalMs?: number } | undefined {
-  return s.redisUrl ? { redisUrl: s.redisUrl, prefix: s.prefix, ttlMs: s.membershipTtlMs, metricsIntervalMs: s.metricsIntervalMs } : undefined;
+export function membershipOf(s: ScaleOut): { redisUrl: string; prefix: string; ttlMs: number; metricsIntervalMs?: number; redisTlsCaFile?: string } | undefined {
+  return s.redisUrl
+    ? { redisUrl: s.redisUrl, prefix: s.prefix, ttlMs: s.membershipTtlMs, metricsIntervalMs: s.metricsIntervalMs, redisTlsCaFile: s.redisTlsCaFile }
+    : undefined;
 }

@@ -10,6 +10,7 @@ import {
   silentLogger,
   ExponentialBackoff,
   GrpcConnector,
+  validateLinkSecurity,
   type BackoffPolicy,
   type Connector,
   type DispatchInfo,
@@ -18,11 +19,17 @@ import {
   type MessageInit,
   type SubmitChannel,
   type SubmitReply,
+  type TlsClientConfig,
 } from '@jiq/shared';
 
 export interface JiqClientOptions {
   /** Dispatcher addresses; jobs are spread uniformly over the live ones. */
   dispatchers: string[];
+  /** The shared secret presented to dispatchers (default gRPC connector). */
+  auth?: { token: string };
+  /** Connect over TLS (default gRPC connector). */
+  tls?: TlsClientConfig;
+  /** A ready transport (then auth and tls belong to it). */
   connector?: Connector;
   /** Each dispatcher must answer within this at connect. Default 5000 ms. */
   connectTimeoutMs?: number;
@@ -184,8 +191,11 @@ export class JiqClient {
       throw new JiqConfigError('maxAttempts', 'must be an integer >= 1', options.maxAttempts);
     }
     this.ownConnector = options.connector === undefined;
+    validateLinkSecurity(options);
     // Fast keepalives: a dispatcher that stops answering is dropped within about 2-3 s.
-    this.connector = options.connector ?? new GrpcConnector(options.maxPayloadBytes, CLIENT_KEEPALIVE_MS);
+    this.connector = options.connector ?? new GrpcConnector({
+      maxMessageBytes: options.maxPayloadBytes, tls: options.tls, authToken: options.auth?.token, keepaliveMs: CLIENT_KEEPALIVE_MS,
+    });
     this.rng = createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
     this.backoff = options.backoff ?? new ExponentialBackoff();
     this.log = options.logger ?? silentLogger();

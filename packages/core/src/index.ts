@@ -2,7 +2,7 @@
 // model — policies, job sizes, the seeded PRNG, metrics maths and errors. It imports nothing of
 // Node, gRPC, NATS, Redis or pino (lint enforces it), so every engine can load it.
 export { ErrorCode } from './gen/enums';
-export { JiqConfigError, JiqError, JiqJobError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
+export { JiqConfigError, JiqError, JiqJobError, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
 export type { ErrorCodeName } from './errors/errors';
 
 export { createPrng, deriveSeed, sampleExp, sampleIndex, sampleNormal, Sfc32 } from './random/prng';

@@ -25,6 +25,7 @@ import {
   wallClockMs,
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
+import { admitWorker } from './worker-admission';
 import { JobDeadlines } from './job-deadlines';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
 
@@ -96,7 +97,6 @@ interface Parked {
 
 type Outcome = Pick<MessageInit<SubmitReply>, 'ok' | 'result' | 'error' | 'info' | 'notRun'>;
 
-const MAX_WORKER_ID_LENGTH = 256;
 /** Fenced tickets remembered per worker: a result later than this many timeouts counts as malformed. */
 const FENCE_MEMORY = 4_096;
 /** After a drain, how long client streams stay open for jobs that crossed the draining notice. */
@@ -139,6 +139,8 @@ export class DispatcherCore implements DispatcherHandlers {
     raceWithdrawn: 0,
     rejected: 0,
     malformed: 0,
+    /** Worker hellos refused (invalid, too many slots, or a worker id bound to another connection). */
+    refused: 0,
     timedOut: 0,
     lateResults: 0,
     workersDropped: 0,
@@ -387,21 +389,17 @@ export class DispatcherCore implements DispatcherHandlers {
   }
 
   private hello(channel: WorkerChannel, msg: WorkerMessage): WorkerEntry | undefined {
-    const hello = msg.hello;
-    const slots = hello?.slots ?? 0;
-    if (!hello || hello.workerId === '' || hello.workerId.length > MAX_WORKER_ID_LENGTH || slots < 1 || slots > this.config.maxSlotsPerWorker) {
-      this.counters.malformed++;
-      this.log.warn({ peer: channel.peer }, 'worker stream must start with a valid hello; closing it');
+    const refusal = admitWorker(msg.hello, this.registry, this.config.maxSlotsPerWorker);
+    if (refusal || !msg.hello) {
+      this.counters.refused++;
+      if (refusal?.code === ErrorCode.INVALID_ARGUMENT) this.counters.malformed++;
+      this.log.warn({ peer: channel.peer, workerId: msg.hello?.workerId, reason: refusal?.message }, 'worker refused; closing its stream');
+      channel.send({ refused: { error: refusal } });
       channel.close();
       return undefined;
     }
-    const previous = this.registry.worker(hello.workerId);
-    if (previous) {
-      // A restarted worker reconnected before its old stream was noticed dead.
-      this.log.warn({ workerId: hello.workerId }, 'worker reconnected; replacing its previous connection');
-      this.workerGone(previous, new Error('replaced by a new connection'));
-      previous.channel.close();
-    }
+    const hello = msg.hello;
+    const slots = hello.slots;
     const entry = this.registry.addWorker(hello.workerId, slots, channel)!;
     channel.send({ hello: { dispatcherId: this.config.id, echoSentAtMs: hello.sentAtMs, nowMs: this.wallNow() } });
     this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');

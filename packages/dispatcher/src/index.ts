@@ -1,6 +1,7 @@
 // Public API of @jiq/dispatcher.
 export { startDispatcher } from './start-dispatcher';
 export type { DispatcherHandle } from './start-dispatcher';
+export type { DispatcherAuthOptions } from './auth-guard';
 export type {
   DispatcherMembershipOptions,
   DispatcherOptions,

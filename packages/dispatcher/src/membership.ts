@@ -31,7 +31,7 @@ export async function joinMembership(
   log: Logger,
   metrics?: DispatcherMetricsSource,
 ): Promise<DispatcherMembership> {
-  const redis = await connectRedis(o.redisUrl, { log });
+  const redis = await connectRedis(o.redisUrl, { log, tlsCaFile: o.redisTlsCaFile });
   const ttlMs = o.ttlMs ?? 3_000;
   const watcher = new MembershipWatcher(redis, o.prefix, 'worker', Math.max(100, Math.min(500, ttlMs / 4)), (_joined, left) => {
     for (const w of left) {

@@ -1,10 +1,18 @@
 import { fallbacks, JiqConfigError, tokenSelections } from '@jiq/core';
-import { type DispatcherHandlers, type DispatcherServer, type Logger } from '@jiq/shared';
+import { type Authorizer, type DispatcherHandlers, type DispatcherServer, type Logger, type TlsServerConfig } from '@jiq/shared';
+import type { DispatcherAuthOptions } from './auth-guard';
 
 /** Starts serving a dispatcher over some transport (gRPC by default; NATS plugs in here). */
 export type DispatcherTransportFactory = (
   handlers: DispatcherHandlers,
-  options: { id: string; host: string; port: number; maxMessageBytes: number },
+  options: {
+    id: string;
+    host: string;
+    port: number;
+    maxMessageBytes: number;
+    /** Admission of streams and Stats calls; undefined when auth is off. */
+    authorize?: Authorizer;
+  },
 ) => Promise<DispatcherServer>;
 
 /** The token selections of @jiq/core's registry (checked against it at start). */
@@ -35,6 +43,12 @@ export interface DispatcherOptions {
   idempotencyCacheSize?: number;
   /** How long close() waits for in-flight jobs. Default 30000 ms. */
   drainTimeoutMs?: number;
+  /** Largest `slots` a worker may announce in its hello. Default 64. */
+  maxSlotsPerWorker?: number;
+  /** Shared secrets workers and clients must present (default: none, everyone is served). */
+  auth?: DispatcherAuthOptions;
+  /** Serve gRPC over TLS (mTLS with a clientCa). Default: plaintext. */
+  tls?: TlsServerConfig;
   /**
    * A worker must answer an assignment within this, else the job is re-dispatched (within
    * maxAttempts) and then fails with DEADLINE_EXCEEDED; 0 = never. A job's own timeoutMs wins.
@@ -72,10 +86,12 @@ export interface DispatcherMembershipOptions {
   ttlMs?: number;
   /** The dispatcher's counters are published to Redis this often. Default 1000 ms. */
   metricsIntervalMs?: number;
+  /** With a rediss:// URL: the CA of the Redis server's certificate (PEM file). */
+  redisTlsCaFile?: string;
 }
 
-export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, 'logger' | 'transport' | 'membership' | 'metrics'>> &
-  Pick<DispatcherOptions, 'logger' | 'transport' | 'membership' | 'metrics'>;
+type OptionalParts = 'logger' | 'transport' | 'membership' | 'metrics' | 'auth' | 'tls';
+export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, OptionalParts>> & Pick<DispatcherOptions, OptionalParts>;
 
 function integer(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -109,6 +125,9 @@ export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatch
     noWorkerWaitMs: integer('noWorkerWaitMs', o.noWorkerWaitMs ?? 5_000, 0),
     idempotencyCacheSize: integer('idempotencyCacheSize', o.idempotencyCacheSize ?? 10_000, 0),
     drainTimeoutMs: integer('drainTimeoutMs', o.drainTimeoutMs ?? 30_000, 0),
+    maxSlotsPerWorker: integer('maxSlotsPerWorker', o.maxSlotsPerWorker ?? 64, 1, 1_000_000),
+    auth: o.auth,
+    tls: o.tls,
     jobTimeoutMs: integer('jobTimeoutMs', o.jobTimeoutMs ?? 60_000, 0, 2 ** 31 - 1),
     maxWorkerTimeouts: integer('maxWorkerTimeouts', o.maxWorkerTimeouts ?? 3, 1, 1_000_000),
     maxInFlight: integer('maxInFlight', o.maxInFlight ?? 100_000, 1),

@@ -7,7 +7,9 @@ import {
   type OpsServer,
   type DispatcherStats,
   type MessageInit,
+  type TlsServerConfig,
 } from '@jiq/shared';
+import { createAuthGuard } from './auth-guard';
 import { DispatcherCore } from './dispatcher-core';
 import { dispatcherMetrics } from './metrics-prometheus';
 import { joinMembership, type DispatcherMembership } from './membership';
@@ -38,11 +40,14 @@ function countsMalformed<T extends object>(server: T): server is T & { counters:
   return typeof c?.malformed === 'number';
 }
 
-const grpcTransport: DispatcherTransportFactory = (handlers, o) =>
-  startGrpcDispatcherServer(handlers, { host: o.host, port: o.port, maxMessageBytes: o.maxMessageBytes });
+function grpcTransport(tls: TlsServerConfig | undefined): DispatcherTransportFactory {
+  return (handlers, o) =>
+    startGrpcDispatcherServer(handlers, { host: o.host, port: o.port, maxMessageBytes: o.maxMessageBytes, tls, authorize: o.authorize });
+}
 
 export async function startDispatcher(options: DispatcherOptions = {}): Promise<DispatcherHandle> {
   const o = resolveDispatcherOptions(options);
+  const authorize = createAuthGuard(o.auth);
   const log = o.logger ?? silentLogger();
   const core = new DispatcherCore(
     {
@@ -54,7 +59,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
       maxAttempts: o.maxAttempts,
       noWorkerWaitMs: o.noWorkerWaitMs,
       idempotencyCacheSize: o.idempotencyCacheSize,
-      maxSlotsPerWorker: 1024,
+      maxSlotsPerWorker: o.maxSlotsPerWorker,
       jobTimeoutMs: o.jobTimeoutMs,
       maxWorkerTimeouts: o.maxWorkerTimeouts,
       maxInFlight: o.maxInFlight,
@@ -85,11 +90,12 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     : undefined;
   let server;
   try {
-    server = await (o.transport ?? grpcTransport)(core, {
-    id: o.id,
-    host: o.host,
-    port: o.port,
-    maxMessageBytes: o.maxPayloadBytes,
+    server = await (o.transport ?? grpcTransport(o.tls))(core, {
+      id: o.id,
+      host: o.host,
+      port: o.port,
+      maxMessageBytes: o.maxPayloadBytes,
+      authorize,
     });
     if (countsMalformed(server)) {
       const counted = server;
@@ -103,7 +109,10 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     throw err;
   }
   state = 'serving';
-  log.info({ dispatcherId: o.id, address: server.address, select: o.select, fallback: o.fallback }, 'dispatcher listening');
+  log.info({
+    dispatcherId: o.id, address: server.address, select: o.select, fallback: o.fallback,
+    auth: authorize !== undefined, tls: o.tls !== undefined && o.transport === undefined,
+  }, 'dispatcher listening');
   let closing: Promise<void> | undefined;
   return {
     id: o.id,

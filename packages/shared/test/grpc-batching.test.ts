@@ -40,6 +40,8 @@ describe('gRPC channel batching on a real stream', () => {
       ConnectBatched: unimplemented,
       Stats: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED }),
       SubmitBatched: (call: grpc.ServerDuplexStream<{ messages: SubmitRequest[] }, unknown>) => {
+        // Response headers at once, as a jiq dispatcher sends them when it admits a stream.
+        call.sendMetadata(new grpc.Metadata());
         call.on('data', (batch: { messages: SubmitRequest[] }) => {
           frames.push(batch.messages.map((m) => m.requestId));
           // Answer the whole frame in one reply frame.

@@ -19,7 +19,7 @@ export interface WorkerMembership {
 
 /** Connects to Redis (fails fast if unreachable) and reads the live dispatchers. */
 export async function joinWorkerMembership(o: WorkerMembershipOptions, log: Logger): Promise<WorkerMembership> {
-  const redis = await connectRedis(o.redisUrl, { log });
+  const redis = await connectRedis(o.redisUrl, { log, tlsCaFile: o.redisTlsCaFile });
   const ttlMs = o.ttlMs ?? 3_000;
   let listener: ((joined: string[], left: string[]) => void) | undefined;
   const watcher = new MembershipWatcher(redis, o.prefix, 'dispatcher', Math.max(100, Math.min(500, ttlMs / 4)), (j, l) => listener?.(j, l), log, ttlMs);

@@ -1,5 +1,5 @@
 import { JiqConfigError, probeModes, type ProbeMode } from '@jiq/core';
-import { type BackoffPolicy, type Connector, type Logger } from '@jiq/shared';
+import { validateLinkSecurity, type BackoffPolicy, type Connector, type Logger, type TlsClientConfig } from '@jiq/shared';
 
 /** What a handler gets for one job. */
 export interface JobContext {
@@ -24,6 +24,8 @@ export interface WorkerMembershipOptions {
   ttlMs?: number;
   /** The worker's counters are published to Redis this often. Default 1000 ms. */
   metricsIntervalMs?: number;
+  /** With a rediss:// URL: the CA of the Redis server's certificate (PEM file). */
+  redisTlsCaFile?: string;
 }
 
 export interface WorkerOptions {
@@ -59,6 +61,11 @@ export interface WorkerOptions {
   /** How long close() waits for running and queued jobs. Default 30000 ms. */
   drainTimeoutMs?: number;
   backoff?: BackoffPolicy;
+  /** The shared secret presented to dispatchers (gRPC; over NATS give it to NatsConnector.connect). */
+  auth?: { token: string };
+  /** Connect to dispatchers over TLS (gRPC). */
+  tls?: TlsClientConfig;
+  /** A ready transport (then auth and tls belong to it). Default: gRPC with `auth` and `tls`. */
   connector?: Connector;
   /** Where jiq logs (pino). Default: silent. */
   logger?: Logger;
@@ -107,4 +114,6 @@ export function validateWorkerOptions(o: WorkerOptions): void {
   }
   if (o.seed !== undefined) integer('seed', o.seed, 0, 2 ** 32 - 1);
   if (o.metrics !== undefined) integer('metrics.port', o.metrics.port, 0, 65535);
+  validateLinkSecurity(o);
 }
+

@@ -23,7 +23,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const log = (options.logger ?? silentLogger()).child({ workerId: id });
   const membership = options.membership ? await joinWorkerMembership(options.membership, log) : undefined;
   const ownConnector = options.connector === undefined;
-  const connector = options.connector ?? new GrpcConnector();
+  const connector = options.connector ?? new GrpcConnector({ tls: options.tls, authToken: options.auth?.token });
   const core = new WorkerCore(
     {
       workerId: id,

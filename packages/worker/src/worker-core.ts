@@ -1,4 +1,4 @@
-import { ErrorCode, pickShortest, probeModes, type Prng, type ProbeMode } from '@jiq/core';
+import { ErrorCode, JiqRefusedError, pickShortest, probeModes, type Prng, type ProbeMode } from '@jiq/core';
 import {
   type Assign,
   type BackoffPolicy,
@@ -42,8 +42,8 @@ interface Link {
   generation: number;
   readonly probes: Map<number, (length: number) => void>;
   nextProbeId: number;
-  /** Resolves the pending connect() once the dispatcher's hello arrives. */
-  onReady: (() => void) | undefined;
+  /** Settles the pending connect(): on the dispatcher's hello, or with its refusal. */
+  onReady: ((refusal?: Error) => void) | undefined;
   /** Add to the local wall clock to read the dispatcher's (0 on one host). */
   clockOffsetMs: number;
 }
@@ -146,9 +146,12 @@ export class WorkerCore {
   /** Connects to every dispatcher (each must answer within connectTimeoutMs), then offers tokens. */
   async start(): Promise<void> {
     // One dispatcher answering is enough to serve: the others (restarting, frozen) are retried
-    // with backoff, so a worker restarted during a dispatcher outage still starts.
-    const results = await Promise.allSettled(this.links.map((l) => this.connect(l)));
+    // with backoff, so a worker restarted during a dispatcher outage still starts. A refusal
+    // (wrong token, id in use) fails the start at once.
+    const results = await Promise.allSettled(this.links.map((l) => this.connectAtStart(l)));
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ link: this.links[i]!, err: r.reason as Error }] : []));
+    const refused = failed.find((f) => f.err instanceof JiqRefusedError);
+    if (refused) throw refused.err;
     if (failed.length > 0 && failed.length === this.links.length) throw failed[0]!.err;
     for (const f of failed) {
       this.log.warn({ dispatcher: f.link.address, err: f.err.message }, 'dispatcher did not answer at start; retrying in the background');
@@ -206,6 +209,25 @@ export class WorkerCore {
     this.linkLost(link);
   }
 
+  /**
+   * A restarted worker may find its id still bound to its previous, not yet noticed dead,
+   * connection (PERMISSION_DENIED): it retries until connectTimeoutMs. Other refusals (a wrong
+   * token) fail at once.
+   */
+  private async connectAtStart(link: Link): Promise<void> {
+    const deadline = performance.now() + this.cfg.connectTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.connect(link);
+        return;
+      } catch (err) {
+        const idInUse = err instanceof JiqRefusedError && err.code === ErrorCode.PERMISSION_DENIED;
+        if (!idInUse || performance.now() + 250 > deadline) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 1_000)));
+      }
+    }
+  }
+
   private async connect(link: Link): Promise<void> {
     const channel = await this.cfg.connector.connectWorker(link.address, this.cfg.connectTimeoutMs);
     if (this.closed || link.removed) {
@@ -226,9 +248,10 @@ export class WorkerCore {
         channel.close();
         reject(new Error(`dispatcher ${link.address} sent no hello within ${this.cfg.connectTimeoutMs} ms`));
       }, this.cfg.connectTimeoutMs);
-      link.onReady = () => {
+      link.onReady = (refusal) => {
         clearTimeout(timer);
-        resolve();
+        if (refusal) reject(refusal);
+        else resolve();
       };
     });
   }
@@ -250,6 +273,18 @@ export class WorkerCore {
       link.onReady = undefined;
       this.log.debug({ dispatcher: link.address, dispatcherId: msg.hello.dispatcherId }, 'connected to dispatcher');
       if (this.started) for (const s of this.slots) if (s.owed && this.isIdle(s)) this.becameIdle(s);
+    } else if (msg.refused) {
+      const code = msg.refused.error?.code ?? ErrorCode.ERROR_CODE_UNSPECIFIED;
+      const refusal = new JiqRefusedError(code, `dispatcher ${link.address} refused worker ${this.cfg.workerId}: ${msg.refused.error?.message ?? 'no reason given'}`, link.address);
+      this.log.error({ dispatcher: link.address, err: refusal.message }, 'dispatcher refused this worker');
+      // The pending connect() reports the refusal; the stream's close must not also start a reconnect.
+      if (link.onReady) {
+        link.generation++;
+        link.channel?.close();
+        link.channel = undefined;
+      }
+      link.onReady?.(refusal);
+      link.onReady = undefined;
     } else this.counters.malformed++;
   }
 

@@ -1,8 +1,9 @@
 import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
 import { deriveSeed } from '@jiq/core';
-import { type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { generateAuthToken, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
+import { childSecurity } from './child-security';
 import { INVISIBLE_SHARE_WARNING, mergeHopMs, tokenInvisibleShare, type HopMs } from './hop-delays';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';
 
@@ -19,6 +20,8 @@ export interface ClusterRunOptions {
   env?: NodeJS.ProcessEnv;
   /** NATS / Redis settings (default: gRPC, static member lists). */
   scaleOut?: ScaleOut;
+  /** The shared secret of the run (default: a fresh random one, so no other local process can join). */
+  authToken?: string;
 }
 
 export interface RunningCluster {
@@ -107,11 +110,11 @@ async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, i: numbe
 export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promise<ClusterResult> {
   const children: JiqChild[] = [];
   const scale: ScaleOut = o.scaleOut ?? { transport: 'grpc', natsUrl: undefined, redisUrl: undefined, prefix: 'jiq', membershipTtlMs: 3000 };
-  const connector = await createConnector(scale, 'jiq-cluster', o.log);
-  const scaleArgs = [
-    '--transport', scale.transport, '--cluster', scale.prefix, '--membership-ttl-ms', String(scale.membershipTtlMs),
-    ...(scale.natsUrl ? ['--nats', scale.natsUrl] : []), ...(scale.redisUrl ? ['--redis', scale.redisUrl] : []),
-  ];
+  const authToken = o.authToken ?? generateAuthToken();
+  const connector = await createConnector(scale, 'jiq-cluster', o.log, { authToken });
+  const secured = childSecurity(scale, authToken, o.env);
+  const env = secured.env;
+  const scaleArgs = ['--transport', scale.transport, '--cluster', scale.prefix, '--membership-ttl-ms', String(scale.membershipTtlMs), ...secured.args];
   const childLog = ['--log-level', o.childLogLevel ?? 'warn', ...scaleArgs];
   const forward = (line: string): void => {
     process.stderr.write(`${line}\n`);
@@ -133,7 +136,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     const dispatchers = await inBatches(Array.from({ length: p.dispatchers }), SPAWN_CONCURRENCY, async (_, i) => {
       const c = await spawnJiq(
         ['dispatcher', '--port', '0', '--id', `d${i}`, '--select', p.select, '--seed', String(deriveSeed(p.seed, 1, i)), ...childLog],
-        { timeoutMs: 30_000, env: o.env, onStderr: forward },
+        { timeoutMs: 30_000, env, onStderr: forward },
       );
       children.push(c);
       return c;
@@ -149,7 +152,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       if (o.signal?.aborted) throw new Error('aborted');
       const c = await spawnJiq(['worker', ...workerArgs, '--id', `w${i}`, '--seed', String(deriveSeed(p.seed, 2, i))], {
         timeoutMs: 30_000,
-        env: o.env,
+        env,
         onStderr: forward,
       });
       children.push(c);

@@ -7,17 +7,18 @@ import { runCluster } from '../cluster/run-cluster';
 import { printResult } from '../output';
 import { createProgress } from '../progress';
 import { storeClusterRun } from '../stats/store-run';
+import { addAuthTokenFlag, sharedToken, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerClusterCommand(program: Command): void {
-  addScaleOutFlags(addClusterFlags(
+  addAuthTokenFlag(addScaleOutFlags(addClusterFlags(
     program
       .command('cluster')
       .description('start m dispatcher and n worker processes, drive an open-loop Poisson load, print the measurements'),
     { dispatchers: 2, workers: 10 },
-  ), { transport: false })
+  ), { transport: false }))
     .option('--json', 'print one JSON object', false)
-    .action(async (flags: RawClusterFlags & RawScaleOutFlags & { json: boolean; childLogLevel: string }) => {
+    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & { json: boolean; childLogLevel: string }) => {
       const p = validateClusterFlags(flags);
       const scaleOut = resolveScaleOut(flags);
       const log = createLogger('jiq-cluster', process.env.JIQ_LOG_LEVEL ?? 'warn');
@@ -35,6 +36,7 @@ export function registerClusterCommand(program: Command): void {
           log,
           childLogLevel: flags.childLogLevel,
           scaleOut,
+          authToken: sharedToken(flags),
           signal: controller.signal,
           onPhase: (t) => progress.phase(t),
           onProgress: (pr) =>

@@ -5,11 +5,12 @@ import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../options';
 import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
+import { addDispatcherSecurityFlags, resolveDispatcherSecurity, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, membershipOf, natsDispatcherTransport, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerDispatcherCommand(program: Command): void {
-  addMetricsFlags(addScaleOutFlags(program
-    .command('dispatcher')), 'the --host')
+  addDispatcherSecurityFlags(addMetricsFlags(addScaleOutFlags(program
+    .command('dispatcher')), 'the --host'))
     .description('run one dispatcher process (gRPC server); prints {"event":"ready",...} when listening')
     .option('--id <id>', 'dispatcher id (default: generated)')
     .addOption(new Option('--host <host>', 'interface to listen on (gRPC)').env('JIQ_HOST').default('127.0.0.1'))
@@ -18,6 +19,8 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--fallback <policy>', 'when the I-queue is empty: random | pod', parseChoice('--fallback', ['random', 'pod'] as const), 'random')
     .option('--max-payload-bytes <n>', 'refuse larger payloads with INVALID_ARGUMENT', parsePositiveInt('--max-payload-bytes'), 4 * 1024 * 1024)
     .option('--seed <n>', 'seed of the dispatcher\'s random choices', parseNonNegativeInt('--seed'))
+    .addOption(new Option('--max-slots-per-worker <k>', 'refuse a worker announcing more slots').env('JIQ_MAX_SLOTS_PER_WORKER')
+      .argParser(parsePositiveInt('--max-slots-per-worker')).default(64))
     .option('--job-timeout-ms <ms>', 'a worker must answer a job within this, else it is re-dispatched, then DEADLINE_EXCEEDED (0 = never)', parseNonNegativeInt('--job-timeout-ms'), 60_000)
     .option('--max-attempts <n>', 'dispatch attempts per job (worker lost or timed out)', parsePositiveInt('--max-attempts'), 3)
     .option('--max-worker-timeouts <n>', 'drop a worker after this many job timeouts in a row', parsePositiveInt('--max-worker-timeouts'), 3)
@@ -27,16 +30,17 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: JIQ_LOG_LEVEL or info)')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
-    .action(async (o: RawScaleOutFlags & RawMetricsFlags & {
-      id?: string; host: string; port: number; select: 'fcfs' | 'lcfs'; fallback: 'random' | 'pod'; maxPayloadBytes: number;
+    .action(async (o: RawScaleOutFlags & RawMetricsFlags & RawSecurityFlags & {
+      maxSlotsPerWorker: number; id?: string; host: string; port: number; select: 'fcfs' | 'lcfs'; fallback: 'random' | 'pod'; maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
       jobTimeoutMs: number; maxAttempts: number; maxWorkerTimeouts: number; maxInFlight: number; maxStreams: number; drainTimeoutMs: number;
     }) => {
       const scale = resolveScaleOut(o);
+      const security = resolveDispatcherSecurity(o, scale.transport);
       const logger = createLogger('jiq-dispatcher', o.logLevel);
       const handle = await startDispatcher({
         id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, select: o.select, fallback: o.fallback,
-        maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger,
+        maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger, maxSlotsPerWorker: o.maxSlotsPerWorker, ...security,
         jobTimeoutMs: o.jobTimeoutMs, maxAttempts: o.maxAttempts, maxWorkerTimeouts: o.maxWorkerTimeouts,
         maxInFlight: o.maxInFlight, maxStreams: o.maxStreams, drainTimeoutMs: o.drainTimeoutMs,
         transport: scale.transport === 'nats' ? natsDispatcherTransport(scale, logger) : undefined,

@@ -94,7 +94,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--warmup <sec>', 'cluster: unmeasured start of the load (default 15% of --duration)', parseNumber('--warmup'))
     .option('--seed <s>', 'seed of every random choice (cluster and simulator)', parseNonNegativeInt('--seed'), 1)
     .option('--arrivals <process>', 'cluster arrivals: fixed-count (Poisson conditioned on its count, default) | poisson', parseChoice('--arrivals', ARRIVAL_PROCESSES), 'fixed-count')
-    .option('--transport <name>', 'grpc (nats: not yet in jiq cluster)', parseChoice('--transport', ['grpc', 'nats'] as const), 'grpc')
+    .option('--transport <name>', 'grpc only here (for NATS run jiq cluster --transport nats --nats URL)', parseChoice('--transport', ['grpc', 'nats'] as const), 'grpc')
     .option('--child-log-level <level>', 'log level of the spawned processes', 'warn')
     .option('--sim-horizon <T>', 'simulator horizon per point (default: about 2·10^6 arrivals)', parseNumber('--sim-horizon'))
     .option('--delay-law <law>', `how simDelayed draws each hop around the measured mean: ${DELAY_LAWS.join(' | ')}`, parseChoice('--delay-law', DELAY_LAWS), 'exp')

@@ -5,18 +5,19 @@ import { connectRedis, createLogger, liveMembers } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { parseAddressList, parseNonNegativeInt, parseNumber, parsePositiveInt, parseChoice } from '../options';
 import { printResult } from '../output';
+import { addPeerSecurityFlags, resolvePeerSecurity, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, createConnector, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
-interface LoadFlags extends RawScaleOutFlags {
+interface LoadFlags extends RawScaleOutFlags, RawSecurityFlags {
   dispatchers?: string[]; workers?: number; slots: number; lambda: number; jobs: string; meanServiceMs: number;
   duration: number; warmup?: number; seed: number; waitMs: number; json: boolean; arrivals: ArrivalProcess;
 }
 
 /** Dispatchers from --dispatchers, else the live members in Redis (waiting up to waitMs for one). */
-async function dispatcherList(f: LoadFlags, redisUrl: string | undefined, prefix: string): Promise<string[]> {
+async function dispatcherList(f: LoadFlags, redisUrl: string | undefined, prefix: string, redisTlsCaFile?: string): Promise<string[]> {
   if (f.dispatchers) return f.dispatchers;
   if (!redisUrl) throw new JiqConfigError('--dispatchers', 'is required without --redis');
-  const redis = await connectRedis(redisUrl);
+  const redis = await connectRedis(redisUrl, { tlsCaFile: redisTlsCaFile });
   try {
     const deadline = Date.now() + f.waitMs;
     for (;;) {
@@ -34,10 +35,10 @@ async function dispatcherList(f: LoadFlags, redisUrl: string | undefined, prefix
  * Worker processes from --workers, else those live in Redis now (compose: the load follows
  * `--scale worker=N` without repeating N).
  */
-async function workerCount(f: LoadFlags, redisUrl: string | undefined, prefix: string): Promise<number> {
+async function workerCount(f: LoadFlags, redisUrl: string | undefined, prefix: string, redisTlsCaFile?: string): Promise<number> {
   if (f.workers !== undefined) return f.workers;
   if (!redisUrl) throw new JiqConfigError('--workers', 'is required without --redis');
-  const redis = await connectRedis(redisUrl);
+  const redis = await connectRedis(redisUrl, { tlsCaFile: redisTlsCaFile });
   try {
     const live = await liveMembers(redis, prefix, 'worker');
     if (live.length === 0) throw new JiqUnavailableError(`no live worker in Redis under "${prefix}": give --workers or start workers first`);
@@ -48,7 +49,7 @@ async function workerCount(f: LoadFlags, redisUrl: string | undefined, prefix: s
 }
 
 export function registerLoadCommand(program: Command): void {
-  addScaleOutFlags(program.command('load'))
+  addPeerSecurityFlags(addScaleOutFlags(program.command('load')))
     .description('drive an open-loop Poisson load at a running cluster and print the LoadResult')
     .addOption(new Option('--dispatchers <list>', 'dispatcher addresses (default with --redis: the live members)').env('JIQ_DISPATCHERS').argParser(parseAddressList('--dispatchers')))
     .addOption(new Option('--workers <n>', 'worker processes in the cluster (sets the rate; default with --redis: the live workers)').env('JIQ_WORKERS').argParser(parsePositiveInt('--workers')))
@@ -64,16 +65,17 @@ export function registerLoadCommand(program: Command): void {
     .option('--json', 'print one JSON object', false)
     .action(async (f: LoadFlags) => {
       const scale = resolveScaleOut(f);
+      const security = resolvePeerSecurity(f, scale.transport);
       if (!(f.lambda > 0)) throw new JiqConfigError('--lambda', 'must be > 0', f.lambda);
       if (!(f.meanServiceMs > 0)) throw new JiqConfigError('--mean-service-ms', 'must be > 0', f.meanServiceMs);
       if (!(f.duration > 0)) throw new JiqConfigError('--duration', 'must be > 0', f.duration);
       const warmup = f.warmup ?? Math.min(f.duration * 0.15, 15);
       const jobs = parseJobSpec(f.jobs, { field: '--jobs', readFile: (path: string): string => readFileSync(path, 'utf8') });
       const log = createLogger('jiq-load', process.env.JIQ_LOG_LEVEL ?? 'warn');
-      const dispatchers = await dispatcherList(f, scale.redisUrl, scale.prefix);
-      const workers = await workerCount(f, scale.redisUrl, scale.prefix);
+      const dispatchers = await dispatcherList(f, scale.redisUrl, scale.prefix, scale.redisTlsCaFile);
+      const workers = await workerCount(f, scale.redisUrl, scale.prefix, scale.redisTlsCaFile);
       // Fast keepalives: a dispatcher that stops answering is dropped within a few seconds.
-      const connector = await createConnector(scale, `jiq-load-${process.pid}`, log, { keepaliveMs: 1_000 });
+      const connector = await createConnector(scale, `jiq-load-${process.pid}`, log, { ...security, keepaliveMs: 1_000 });
       const client = new JiqClient({ dispatchers, connector, seed: f.seed, logger: log });
       try {
         await client.connect();

@@ -108,6 +108,10 @@ export function registerSimCommand(program: Command): void {
     .action((flags: SimFlags) => {
       if (flags.n === undefined) throw new JiqConfigError('--n', 'is required');
       if (flags.lambda === undefined) throw new JiqConfigError('--lambda', 'is required');
+      // Every dispatcher gets r = n/m servers' worth of arrivals: the model needs an integer r.
+      if (flags.m !== undefined && flags.n % flags.m !== 0) {
+        throw new JiqConfigError('--m', `must divide --n (${flags.n}): r = n/m servers per dispatcher must be an integer`, flags.m);
+      }
       let result: SimResult;
       try {
         result = simulate({

@@ -6,11 +6,12 @@ import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parseP
 import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
+import { addPeerSecurityFlags, resolvePeerSecurity, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, createConnector, membershipOf, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 export function registerWorkerCommand(program: Command): void {
-  addMetricsFlags(addScaleOutFlags(program
-    .command('worker')), '127.0.0.1')
+  addPeerSecurityFlags(addMetricsFlags(addScaleOutFlags(program
+    .command('worker')), '127.0.0.1'))
     .description('run one worker process hosting --slots servers; runs your --handler module, or synthetic jobs of size x --mean-service-ms')
     .addOption(new Option('--handler <module>', 'your job handler: an ES module or CommonJS file (default export or named "handler") or a package name')
       .env('JIQ_HANDLER'))
@@ -30,7 +31,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
-    .action(async (o: RawScaleOutFlags & RawMetricsFlags & {
+    .action(async (o: RawScaleOutFlags & RawMetricsFlags & RawSecurityFlags & {
       dispatchers?: string[]; id?: string; slots: number; d: number; probe: 'distinct' | 'replace'; withdraw: boolean;
       multiToken: boolean; meanServiceMs: number; speed: number; seed?: number; connectTimeoutMs: number;
       logLevel?: string; exitWithParent: boolean; json: boolean; handler?: string;
@@ -40,7 +41,7 @@ export function registerWorkerCommand(program: Command): void {
       // Loaded before connecting, so a bad module fails with nothing half-started.
       const handler = o.handler === undefined ? undefined : await loadHandler(o.handler);
       const logger = createLogger('jiq-worker', o.logLevel);
-      const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger);
+      const connector = await createConnector(scale, `jiq-worker-${process.pid}`, logger, resolvePeerSecurity(o, scale.transport));
       let handle;
       try {
         handle = await startWorker({

@@ -76,3 +76,18 @@ function formatValue(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * A dispatcher refused this connection or call: `code` is UNAUTHENTICATED (no or wrong token),
+ * PERMISSION_DENIED (e.g. a worker id bound to another live connection) or INVALID_ARGUMENT.
+ */
+export class JiqRefusedError extends JiqError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly address?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${ErrorCode[code] ?? code}: ${message}`, options);
+  }
+}

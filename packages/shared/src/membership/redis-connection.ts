@@ -1,18 +1,34 @@
 import type Redis from 'ioredis';
-import { JiqUnavailableError } from '@jiq/core';
+import { ErrorCode, JiqRefusedError, JiqUnavailableError } from '@jiq/core';
+import { redactUrl } from '../auth/redact';
+import { readPem } from '../auth/tls-files';
 import type { Logger } from '../logger';
 import { loadOptional } from '../optional-dependency';
 import { ExponentialBackoff } from '../transport/backoff';
 
+export interface RedisConnectOptions {
+  connectTimeoutMs?: number;
+  log?: Logger;
+  /** With rediss:// URLs: the CA of the server's certificate (PEM file; default: system roots). */
+  tlsCaFile?: string;
+}
+
+/** Redis refusing the password (or requiring one) at start: ioredis reports it as a reply error. */
+const AUTH_REFUSED = /NOAUTH|WRONGPASS|invalid password|invalid username-password/i;
+
 /**
  * Connects to Redis: a JiqUnavailableError within connectTimeoutMs (default 4 s) if it is
- * unreachable at start, then reconnects with exponential backoff.
+ * unreachable at start (JiqRefusedError if it refuses the credentials), then reconnects with
+ * exponential backoff. AUTH takes the user and password from the URL
+ * (redis://user:password@host:port); rediss:// connects over TLS.
  */
-export async function connectRedis(url: string, o: { connectTimeoutMs?: number; log?: Logger } = {}): Promise<Redis> {
+export async function connectRedis(url: string, o: RedisConnectOptions = {}): Promise<Redis> {
   const timeoutMs = o.connectTimeoutMs ?? 4_000;
   const backoff = new ExponentialBackoff(100, 5_000);
+  const tls = url.startsWith('rediss://') && o.tlsCaFile !== undefined ? { tls: { ca: readPem(o.tlsCaFile, '--redis-tls-ca') } } : {};
   const { Redis: RedisClient } = await loadOptional('ioredis', () => import('ioredis'));
   const redis = new RedisClient(url, {
+    ...tls,
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 2,
@@ -26,14 +42,19 @@ export async function connectRedis(url: string, o: { connectTimeoutMs?: number; 
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      redis.connect(),
+      // PING, so that a refused AUTH fails here, not on the first real command.
+      redis.connect().then(() => redis.ping()),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
   } catch (err) {
     redis.disconnect();
-    throw new JiqUnavailableError(`Redis unreachable at ${url}: ${(err as Error).message}`, url, { cause: err });
+    const safe = redactUrl(url);
+    if (AUTH_REFUSED.test((err as Error).message)) {
+      throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `Redis at ${safe} refused the credentials: ${(err as Error).message} (put them in the URL: redis://user:password@host:port)`, safe, { cause: err });
+    }
+    throw new JiqUnavailableError(`Redis unreachable at ${safe}: ${(err as Error).message}`, safe, { cause: err });
   } finally {
     clearTimeout(timer);
   }

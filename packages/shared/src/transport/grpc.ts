@@ -1,7 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { DispatcherService, type Codec, type MessageInit, type MethodDescriptor } from '../gen/jiq';
 import type { DispatcherMessage, DispatcherStats, StatsRequest, SubmitReply, SubmitRequest, WorkerMessage } from '../gen/jiq';
-import { JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
+import { ErrorCode, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
+import { AUTH_METADATA_KEY, bearer, tokenFromBearer, type AuthRefusal, type Authorizer, type PresentedCredentials } from '../auth/credentials';
+import type { TlsClientConfig, TlsServerConfig } from '../auth/tls-files';
 import { TurnBatcher } from './turn-batcher';
 import type {
   Channel,
@@ -145,6 +147,42 @@ export interface GrpcServerOptions {
   port: number;
   /** Largest accepted message; the dispatcher itself enforces the payload limit. */
   maxMessageBytes: number;
+  /** Serve over TLS (and require client certificates when it has a clientCa). Default: plaintext. */
+  tls?: TlsServerConfig;
+  /** Decides at stream setup (and per Stats call) whether the peer may talk; default: everyone. */
+  authorize?: Authorizer;
+}
+
+const REFUSAL_STATUS: Record<AuthRefusal['code'], grpc.status> = {
+  [ErrorCode.UNAUTHENTICATED]: grpc.status.UNAUTHENTICATED,
+  [ErrorCode.PERMISSION_DENIED]: grpc.status.PERMISSION_DENIED,
+};
+
+function credentialsOf(call: { metadata: grpc.Metadata; getPeer(): string }, role: PresentedCredentials['role']): PresentedCredentials {
+  return { role, token: tokenFromBearer(call.metadata.get(AUTH_METADATA_KEY)[0]), peer: call.getPeer() };
+}
+
+function serverCredentials(tls: TlsServerConfig | undefined): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
+}
+
+/**
+ * Runs the authorizer on a new stream: refuses it with the gRPC status of the refusal, or
+ * accepts it by sending the response headers, which the connecting side waits for.
+ */
+function admit(
+  call: grpc.ServerDuplexStream<unknown, unknown>,
+  role: 'worker' | 'client',
+  authorize: Authorizer | undefined,
+): boolean {
+  const refusal = authorize?.(credentialsOf(call, role));
+  if (refusal) {
+    call.emit('error', { code: REFUSAL_STATUS[refusal.code], details: refusal.message, metadata: new grpc.Metadata() });
+    return false;
+  }
+  call.sendMetadata(new grpc.Metadata());
+  return true;
 }
 
 /** Serves the Dispatcher service; resolves once bound (port 0 picks a free port). */
@@ -164,20 +202,27 @@ export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options:
     'grpc.max_concurrent_streams': 1_000,
     'grpc.max_connection_idle_ms': 60_000,
   });
-  const submit: grpc.handleBidiStreamingCall<SubmitRequest, SubmitReply> = (call) =>
-    handlers.onClient(new StreamChannel<SubmitRequest, SubmitReply>(call, call.getPeer(), false));
-  const connect: grpc.handleBidiStreamingCall<WorkerMessage, DispatcherMessage> = (call) =>
-    handlers.onWorker(new StreamChannel<WorkerMessage, DispatcherMessage>(call, call.getPeer(), false));
-  const submitBatched: grpc.handleBidiStreamingCall<unknown, unknown> = (call) =>
-    handlers.onClient(new StreamChannel<SubmitRequest, SubmitReply>(call, call.getPeer(), false, true));
-  const connectBatched: grpc.handleBidiStreamingCall<unknown, unknown> = (call) =>
-    handlers.onWorker(new StreamChannel<WorkerMessage, DispatcherMessage>(call, call.getPeer(), false, true));
+  const authorize = options.authorize;
+  // Every stream is admitted (token checked) before the protocol sees it; see admit().
+  const serve = <In, Out>(role: 'worker' | 'client', batched: boolean, handle: (channel: StreamChannel<In, Out>) => void): grpc.handleBidiStreamingCall<unknown, unknown> =>
+    (call) => {
+      if (admit(call, role, authorize)) handle(new StreamChannel<In, Out>(call as never, call.getPeer(), false, batched));
+    };
+  const submit = serve<SubmitRequest, SubmitReply>('client', false, (ch) => handlers.onClient(ch));
+  const connect = serve<WorkerMessage, DispatcherMessage>('worker', false, (ch) => handlers.onWorker(ch));
+  const submitBatched = serve<SubmitRequest, SubmitReply>('client', true, (ch) => handlers.onClient(ch));
+  const connectBatched = serve<WorkerMessage, DispatcherMessage>('worker', true, (ch) => handlers.onWorker(ch));
   server.addService(dispatcherServiceDefinition, {
     Submit: submit as grpc.UntypedHandleCall,
     Connect: connect as grpc.UntypedHandleCall,
     SubmitBatched: submitBatched as grpc.UntypedHandleCall,
     ConnectBatched: connectBatched as grpc.UntypedHandleCall,
     Stats: (call: grpc.ServerUnaryCall<StatsRequest, DispatcherStats>, callback: grpc.sendUnaryData<DispatcherStats>) => {
+      const refusal = authorize?.(credentialsOf(call, 'stats'));
+      if (refusal) {
+        callback({ code: REFUSAL_STATUS[refusal.code], details: refusal.message });
+        return;
+      }
       try {
         callback(null, handlers.stats(call.request) as DispatcherStats);
       } catch (err) {
@@ -186,7 +231,7 @@ export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options:
     },
   });
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (err, port) => {
       if (err) {
         reject(new JiqUnavailableError(`cannot listen on ${options.host}:${options.port}: ${err.message}`, undefined, { cause: err }));
         return;
@@ -212,21 +257,47 @@ export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options:
 
 const DispatcherClient = grpc.makeGenericClientConstructor(dispatcherServiceDefinition, 'Dispatcher');
 type DispatcherClientInstance = InstanceType<typeof DispatcherClient> & {
-  Submit(): grpc.ClientDuplexStream<unknown, unknown>;
-  Connect(): grpc.ClientDuplexStream<unknown, unknown>;
-  SubmitBatched(): grpc.ClientDuplexStream<unknown, unknown>;
-  ConnectBatched(): grpc.ClientDuplexStream<unknown, unknown>;
+  Submit(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
+  Connect(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
+  SubmitBatched(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
+  ConnectBatched(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
   Stats(
     req: MessageInit<StatsRequest>,
+    metadata: grpc.Metadata,
     options: grpc.CallOptions,
     cb: (err: grpc.ServiceError | null, res?: DispatcherStats) => void,
   ): grpc.ClientUnaryCall;
 };
 
+export interface GrpcConnectorOptions {
+  /** Largest payload expected in replies. Default 4 MiB. */
+  maxMessageBytes?: number;
+  /** Connect over TLS, checking the dispatcher against this CA (and presenting a client certificate for mTLS). */
+  tls?: TlsClientConfig;
+  /** The shared secret presented on every stream and Stats call. */
+  authToken?: string;
+  /** Ping period of the connection (see the constructor). Default 10000 ms. */
+  keepaliveMs?: number;
+}
+
+/** A refused stream or call as a typed error naming the dispatcher and the cause. */
+function refusedOrUnavailable(err: grpc.ServiceError, address: string, what: string): Error {
+  if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.PERMISSION_DENIED) {
+    const code = err.code === grpc.status.UNAUTHENTICATED ? ErrorCode.UNAUTHENTICATED : ErrorCode.PERMISSION_DENIED;
+    return new JiqRefusedError(code, `dispatcher ${address} refused the ${what}: ${err.details}`, address, { cause: err });
+  }
+  return new JiqUnavailableError(`${what} to ${address} failed: ${err.details || err.message}`, address, { cause: err });
+}
+
 /** Connects to dispatchers over gRPC; one HTTP/2 connection per address, shared by streams. */
 export class GrpcConnector implements Connector {
   readonly name = 'grpc';
   private readonly clients = new Map<string, DispatcherClientInstance>();
+  private readonly maxMessageBytes: number;
+  private readonly keepaliveMs: number;
+  private readonly channelCredentials: grpc.ChannelCredentials;
+  private readonly authToken: string | undefined;
+  private readonly secure: boolean;
 
   /**
    * keepaliveMs: the connection is pinged this often and dropped when a ping is not answered
@@ -236,15 +307,26 @@ export class GrpcConnector implements Connector {
    * Clients use 1000 ms (JiqClient's default connector); workers, whose jobs the dispatcher
    * times out anyway, keep the gentler default.
    */
-  constructor(
-    private readonly maxMessageBytes = 4 * 1024 * 1024,
-    private readonly keepaliveMs = 10_000,
-  ) {}
+  constructor(o: GrpcConnectorOptions = {}) {
+    this.secure = o.tls !== undefined;
+    this.maxMessageBytes = o.maxMessageBytes ?? 4 * 1024 * 1024;
+    this.keepaliveMs = o.keepaliveMs ?? 10_000;
+    this.channelCredentials = o.tls
+      ? grpc.credentials.createSsl(o.tls.ca ?? null, o.tls.key ?? null, o.tls.cert ?? null)
+      : grpc.credentials.createInsecure();
+    this.authToken = o.authToken;
+  }
+
+  private metadata(): grpc.Metadata {
+    const m = new grpc.Metadata();
+    if (this.authToken !== undefined) m.set(AUTH_METADATA_KEY, bearer(this.authToken));
+    return m;
+  }
 
   private client(address: string): DispatcherClientInstance {
     let c = this.clients.get(address);
     if (!c) {
-      c = new DispatcherClient(address, grpc.credentials.createInsecure(), {
+      c = new DispatcherClient(address, this.channelCredentials, {
         'grpc.max_receive_message_length': this.maxMessageBytes * 2 + ENVELOPE_BYTES,
         'grpc.max_send_message_length': -1,
         'grpc.keepalive_time_ms': this.keepaliveMs,
@@ -266,27 +348,65 @@ export class GrpcConnector implements Connector {
     return new Promise((resolve, reject) => {
       c.waitForReady(Date.now() + timeoutMs, (err) => {
         if (err) {
-          reject(new JiqTimeoutError(`dispatcher ${address} did not answer within ${timeoutMs} ms`, timeoutMs, { cause: err }));
+          // A TLS mismatch looks the same as silence from here: name both causes.
+          const hint = this.secure
+            ? ' (is it serving TLS with a certificate --tls-ca trusts, for this host name?)'
+            : ' (if it serves TLS, pass --tls-ca)';
+          reject(new JiqTimeoutError(`dispatcher ${address} did not answer within ${timeoutMs} ms${hint}`, timeoutMs, { cause: err }));
         } else resolve(c);
       });
     });
   }
 
-  async connectWorker(address: string, timeoutMs: number): Promise<DispatcherLinkChannel> {
+  /**
+   * Opens a stream and waits for the dispatcher's response headers, so a refused token or
+   * identity fails the connect itself (with JiqRefusedError) instead of the first job.
+   */
+  private async open(address: string, timeoutMs: number, start: (c: DispatcherClientInstance) => grpc.ClientDuplexStream<unknown, unknown>, what: string) {
     const c = await this.ready(address, timeoutMs);
-    return new StreamChannel(c.ConnectBatched(), address, true, true);
+    const stream = start(c);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        stream.on('error', () => undefined); // the cancellation's own error
+        stream.cancel();
+        reject(new JiqTimeoutError(`dispatcher ${address} did not accept the ${what} within ${timeoutMs} ms`, timeoutMs));
+      }, timeoutMs);
+      const onMetadata = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onError = (err: grpc.ServiceError): void => {
+        cleanup();
+        reject(refusedOrUnavailable(err, address, what));
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        stream.off('metadata', onMetadata);
+        stream.off('error', onError);
+      };
+      stream.on('metadata', onMetadata);
+      stream.on('error', onError);
+    });
+    return stream;
+  }
+
+  async connectWorker(address: string, timeoutMs: number): Promise<DispatcherLinkChannel> {
+    const stream = await this.open(address, timeoutMs, (c) => c.ConnectBatched(this.metadata()), 'worker stream');
+    return new StreamChannel(stream as never, address, true, true);
   }
 
   async connectClient(address: string, timeoutMs: number): Promise<SubmitChannel> {
-    const c = await this.ready(address, timeoutMs);
-    return new StreamChannel(c.SubmitBatched(), address, true, true);
+    const stream = await this.open(address, timeoutMs, (c) => c.SubmitBatched(this.metadata()), 'client stream');
+    return new StreamChannel(stream as never, address, true, true);
   }
 
   async stats(address: string, request: MessageInit<StatsRequest>, timeoutMs: number): Promise<DispatcherStats> {
     const c = await this.ready(address, timeoutMs);
     return new Promise((resolve, reject) => {
-      c.Stats(request, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err || !res) reject(new JiqUnavailableError(`stats from ${address} failed: ${err?.message ?? 'empty reply'}`, address, { cause: err }));
+      c.Stats(request, this.metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(refusedOrUnavailable(err, address, 'stats call'));
+        else if (!res) reject(new JiqUnavailableError(`stats from ${address} failed: empty reply`, address));
         else resolve(res);
       });
     });

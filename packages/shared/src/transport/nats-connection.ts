@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { NatsConnection } from 'nats';
-import { JiqUnavailableError } from '@jiq/core';
+import type { NatsConnection, NatsError } from 'nats';
+import { ErrorCode, JiqRefusedError, JiqUnavailableError } from '@jiq/core';
+import { redactUrl } from '../auth/redact';
 import type { Logger } from '../logger';
 import { loadOptional } from '../optional-dependency';
 import { ExponentialBackoff, type BackoffPolicy } from './backoff';
+import { natsAuthOptions, type NatsCredentials } from './nats-credentials';
 
 export interface NatsConnectOptions {
   /** nats://host:port (comma-separated for several servers). */
@@ -14,6 +16,13 @@ export interface NatsConnectOptions {
   connectTimeoutMs?: number;
   backoff?: BackoffPolicy;
   log?: Logger;
+  /** Credentials and TLS for the NATS server (default: anonymous, plaintext). */
+  credentials?: NatsCredentials;
+  /**
+   * Subject prefix of request/reply inboxes. jiq puts them under its cluster prefix
+   * ("<prefix>._INBOX") so that a NATS user allowed only "<prefix>.>" can make requests.
+   */
+  inboxPrefix?: string;
 }
 
 /** Counters of connection-level trouble, reported in logs and stats. */
@@ -22,6 +31,8 @@ export interface NatsConnectionCounters {
   reconnects: number;
   slowConsumer: number;
   asyncErrors: number;
+  /** Publishes or subscriptions the server's permissions refused (a misconfigured cluster user). */
+  permissionViolations: number;
 }
 
 export interface JiqNatsConnection {
@@ -42,10 +53,14 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
   // broker, well inside the session timeout (which does not run while the link is down).
   const backoff = o.backoff ?? new ExponentialBackoff(100, 1_000);
   let attempt = 0;
-  const { connect, Events } = await loadOptional('nats', () => import('nats'));
+  const nats = await loadOptional('nats', () => import('nats'));
+  const { connect, Events } = nats;
+  const auth = natsAuthOptions(o.credentials, nats);
   let nc: NatsConnection;
   try {
     nc = await connect({
+      ...auth,
+      ...(o.inboxPrefix !== undefined ? { inboxPrefix: o.inboxPrefix } : {}),
       servers: o.url.split(',').map((s) => s.trim()),
       name: o.name,
       timeout: o.connectTimeoutMs ?? 4_000,
@@ -56,9 +71,14 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
       maxPingOut: 3,
     });
   } catch (err) {
-    throw new JiqUnavailableError(`NATS unreachable at ${o.url}: ${(err as Error).message}`, o.url, { cause: err });
+    const url = redactUrl(o.url);
+    if ((err as NatsError).code === nats.ErrorCode.AuthorizationViolation) {
+      const given = o.credentials ? 'the NATS credentials given were refused' : 'the server requires credentials (--nats-creds, --nats-user/--nats-pass, --nats-token-file or --nats-nkey-seed-file)';
+      throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `NATS at ${url}: ${(err as Error).message}: ${given}`, url, { cause: err });
+    }
+    throw new JiqUnavailableError(`NATS unreachable at ${url}: ${(err as Error).message}`, url, { cause: err });
   }
-  const counters: NatsConnectionCounters = { disconnects: 0, reconnects: 0, slowConsumer: 0, asyncErrors: 0 };
+  const counters: NatsConnectionCounters = { disconnects: 0, reconnects: 0, slowConsumer: 0, asyncErrors: 0, permissionViolations: 0 };
   let up = true;
   void (async () => {
     for await (const s of nc.status()) {
@@ -74,6 +94,7 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
         o.log?.info({ server: data }, 'NATS reconnected');
       } else if (s.type === Events.Error) {
         if (/slow consumer/i.test(data)) counters.slowConsumer++;
+        else if (/permissions violation/i.test(data)) counters.permissionViolations++;
         else counters.asyncErrors++;
         o.log?.warn({ error: data, slowConsumer: counters.slowConsumer }, 'NATS async error');
       }

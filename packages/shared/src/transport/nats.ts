@@ -1,10 +1,13 @@
 import type { Msg, NatsError } from 'nats';
 import { codecs, type DispatcherMessage, type DispatcherStats, type MessageInit, type StatsRequest, type SubmitReply, type SubmitRequest, type WorkerMessage } from '../gen/jiq';
-import { JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
+import { ErrorCode, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
+import type { Authorizer } from '../auth/credentials';
 import type { Logger } from '../logger';
+import { loadOptional } from '../optional-dependency';
 import type { BackoffPolicy } from './backoff';
 import type { Connector, DispatcherHandlers, DispatcherLinkChannel, DispatcherServer, SubmitChannel } from './channel';
 import { connectNats, newSessionId, type JiqNatsConnection, type NatsConnectionCounters } from './nats-connection';
+import type { NatsCredentials } from './nats-credentials';
 import { NatsSessionChannel, type SessionCounters } from './nats-session';
 import { DEFAULT_CLUSTER_PREFIX, isValidDispatcherAddress, subjects, type SessionKind } from './nats-subjects';
 
@@ -18,9 +21,19 @@ export interface NatsTransportOptions {
   sessionTimeoutMs?: number;
   backoff?: BackoffPolicy;
   log?: Logger;
+  /** Credentials and TLS for the NATS server. */
+  credentials?: NatsCredentials;
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Header of a Stats reply the dispatcher refused (no DispatcherStats can say why). */
+const REFUSED_HEADER = 'Jiq-Refused';
+
+/** Request/reply inboxes under the cluster prefix, so "<prefix>.>" is all a cluster's NATS user needs. */
+function inboxPrefixOf(prefix: string): string {
+  return `${prefix}._INBOX`;
+}
 
 /** What a NATS dispatcher server counts besides the protocol (exposed for tests and logs). */
 export interface NatsServerCounters extends SessionCounters, NatsConnectionCounters {
@@ -37,13 +50,17 @@ type ServerSession = NatsSessionChannel<WorkerMessage, DispatcherMessage> | Nats
 /** Serves one dispatcher over NATS; its address is its id. */
 export async function startNatsDispatcherServer(
   handlers: DispatcherHandlers,
-  o: NatsTransportOptions & { id: string },
+  o: NatsTransportOptions & { id: string; authorize?: Authorizer },
 ): Promise<NatsDispatcherServer> {
   const prefix = o.prefix ?? DEFAULT_CLUSTER_PREFIX;
   const heartbeatMs = o.heartbeatMs ?? 1_000;
   const timeoutMs = o.sessionTimeoutMs ?? heartbeatMs * 3;
-  const conn = await connectNats({ url: o.url, name: `jiq-dispatcher-${o.id}`, backoff: o.backoff, log: o.log });
+  const conn = await connectNats({
+    url: o.url, name: `jiq-dispatcher-${o.id}`, backoff: o.backoff, log: o.log, credentials: o.credentials, inboxPrefix: inboxPrefixOf(prefix),
+  });
   const nc = conn.nc;
+  const authorize = o.authorize;
+  const { headers: natsHeaders } = await loadOptional('nats', () => import('nats'));
   const sessions = new Map<string, ServerSession>();
   const counts = { malformed: 0, dropped: 0, sessions: 0, unknownSession: 0 };
   let lastWarn = 0;
@@ -99,6 +116,13 @@ export async function startNatsDispatcherServer(
         malformed('undecodable StatsRequest', msg.subject);
         return;
       }
+      const refusal = authorize?.({ role: 'stats', token: req.authToken, peer: 'nats:stats' });
+      if (refusal) {
+        const h = natsHeaders();
+        h.set(REFUSED_HEADER, refusal.message);
+        msg.respond(EMPTY, { headers: h });
+        return;
+      }
       try {
         msg.respond(codecs.DispatcherStats.encode(handlers.stats(req) as MessageInit<DispatcherStats>));
       } catch (err) {
@@ -115,10 +139,26 @@ export async function startNatsDispatcherServer(
     }
     const existing = sessions.get(session);
     switch (op) {
-      case 'open':
-        if (!existing) open(kind, session);
+      case 'open': {
+        if (!existing) {
+          let token: string;
+          try {
+            token = codecs.SessionOpen.decode(msg.data).authToken;
+          } catch {
+            malformed('undecodable SessionOpen', msg.subject);
+            return;
+          }
+          // The session is admitted here, once; its data subject is dropped until it is.
+          const refusal = authorize?.({ role: kind === 'w' ? 'worker' : 'client', token, peer: `nats:${session}` });
+          if (refusal) {
+            if (msg.reply) msg.respond(codecs.SessionOpenReply.encode({ error: refusal }));
+            return;
+          }
+          open(kind, session);
+        }
         if (msg.reply) msg.respond(EMPTY);
         return;
+      }
       case 'm':
         if (existing) existing.deliver(msg.data);
         else {
@@ -172,19 +212,27 @@ export class NatsConnector implements Connector {
   private readonly prefix: string;
   private readonly heartbeatMs: number;
   private readonly timeoutMs: number;
+  private readonly authToken: string;
 
   private constructor(
     private readonly conn: JiqNatsConnection,
-    o: NatsTransportOptions,
+    o: NatsTransportOptions & { authToken?: string },
   ) {
+    this.authToken = o.authToken ?? '';
     this.prefix = o.prefix ?? DEFAULT_CLUSTER_PREFIX;
     this.heartbeatMs = o.heartbeatMs ?? 1_000;
     this.timeoutMs = o.sessionTimeoutMs ?? this.heartbeatMs * 3;
   }
 
-  /** Fails with JiqUnavailableError within ~4 s if NATS is unreachable. */
-  static async connect(o: NatsTransportOptions & { name?: string }): Promise<NatsConnector> {
-    const conn = await connectNats({ url: o.url, name: o.name ?? `jiq-${process.pid}`, backoff: o.backoff, log: o.log });
+  /**
+   * Fails with JiqUnavailableError within ~4 s if NATS is unreachable (JiqRefusedError if it
+   * refuses the credentials). `authToken` is the jiq secret presented to dispatchers.
+   */
+  static async connect(o: NatsTransportOptions & { name?: string; authToken?: string }): Promise<NatsConnector> {
+    const prefix = o.prefix ?? DEFAULT_CLUSTER_PREFIX;
+    const conn = await connectNats({
+      url: o.url, name: o.name ?? `jiq-${process.pid}`, backoff: o.backoff, log: o.log, credentials: o.credentials, inboxPrefix: inboxPrefixOf(prefix),
+    });
     return new NatsConnector(conn, o);
   }
 
@@ -228,8 +276,10 @@ export class NatsConnector implements Connector {
         else this.counters.malformed++;
       }
     })().catch(() => undefined);
+    let reply: Uint8Array;
     try {
-      await nc.request(subjects.toDispatcher(p, address, kind, session, 'open'), EMPTY, { timeout: timeoutMs });
+      const open = codecs.SessionOpen.encode({ authToken: this.authToken });
+      reply = (await nc.request(subjects.toDispatcher(p, address, kind, session, 'open'), open, { timeout: timeoutMs })).data;
     } catch (err) {
       channel.abort();
       const code = (err as NatsError).code;
@@ -238,6 +288,12 @@ export class NatsConnector implements Connector {
         throw new JiqTimeoutError(`dispatcher ${address} did not answer over NATS within ${timeoutMs} ms`, timeoutMs, { cause: err });
       }
       throw new JiqUnavailableError(`dispatcher ${address} is not reachable over NATS: ${(err as Error).message}`, address, { cause: err });
+    }
+    const refused = reply.length > 0 ? codecs.SessionOpenReply.decode(reply).error : null;
+    if (refused) {
+      channel.abort();
+      const what = kind === 'w' ? 'worker' : 'client';
+      throw new JiqRefusedError(refused.code, `dispatcher ${address} refused the ${what} session: ${refused.message}`, address);
     }
     return channel;
   }
@@ -253,12 +309,15 @@ export class NatsConnector implements Connector {
   }
 
   async stats(address: string, request: MessageInit<StatsRequest>, timeoutMs: number): Promise<DispatcherStats> {
+    let reply;
     try {
-      const reply = await this.conn.nc.request(subjects.stats(this.prefix, address), codecs.StatsRequest.encode(request), { timeout: timeoutMs });
-      return codecs.DispatcherStats.decode(reply.data);
+      reply = await this.conn.nc.request(subjects.stats(this.prefix, address), codecs.StatsRequest.encode({ ...request, authToken: this.authToken }), { timeout: timeoutMs });
     } catch (err) {
       throw new JiqUnavailableError(`stats from ${address} over NATS failed: ${(err as Error).message}`, address, { cause: err });
     }
+    const refused = reply.headers?.get(REFUSED_HEADER);
+    if (refused) throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `dispatcher ${address} refused the stats call: ${refused}`, address);
+    return codecs.DispatcherStats.decode(reply.data);
   }
 
   async close(): Promise<void> {
