@@ -80,9 +80,9 @@ describe('embedded API: startDispatcher, startWorker({ handler }), JiqClient', (
 
   it('bad options name the option and the rule', async () => {
     // A JavaScript caller is not type-checked: the run-time check still names the option.
-    await expect(startDispatcher({ select: 'random' as 'fcfs', logger })).rejects.toThrow('select: must be one of fcfs | lcfs');
+    await expect(startDispatcher({ select: 'random' as 'fcfs', logger })).rejects.toThrow('select: must be one of fcfs | lcfs | fastest');
     await expect(startWorker({ dispatchers: [], logger })).rejects.toThrow('dispatchers: at least one dispatcher address is required');
-    await expect(startWorker({ dispatchers: ['127.0.0.1:1'], d: 2, logger })).rejects.toThrow('d: must be <= the number of dispatchers (1)');
+    await expect(startWorker({ dispatchers: ['127.0.0.1:1'], d: 2, logger })).rejects.toThrow('d: cannot probe 2 distinct dispatchers out of m = 1 (use probe replace)');
     expect(() => new JiqClient({ dispatchers: [] })).toThrow('dispatchers: at least one');
   });
 

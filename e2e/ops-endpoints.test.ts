@@ -1,6 +1,6 @@
 import { JiqClient } from '@jiq/client';
 import { spawnJiq, type JiqChild } from '@jiq/cli';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,13 @@ describe('jiq worker --handler, /metrics, /healthz and /readyz on real processes
     expect(sample(w, 'jiq_worker_slots', { worker: 'w-ops' })).toBe(2);
     expect(sample(w, 'jiq_worker_queue_length', { worker: 'w-ops' })).toBe(0);
     expect(d.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
+
+    // The Grafana dashboard queries only series these processes expose.
+    const dashboard = JSON.parse(readFileSync(join(__dirname, '..', 'deploy', 'grafana', 'jiq.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const exposed = new Set([...d, ...w].map((x) => x.name));
+    const queried = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/\bjiq_[a-z_]+/g) ?? [])));
+    expect(queried.size).toBeGreaterThan(10);
+    expect([...queried].filter((name) => !exposed.has(name))).toEqual([]);
   });
 
   it('a throwing handler fails that job with HANDLER_FAILED, counted by code', async () => {

@@ -6,6 +6,7 @@ import { registerDispatcherCommand } from './commands/dispatcher';
 import { registerLoadCommand } from './commands/load';
 import { registerExperimentCommand } from './commands/experiment';
 import { registerModelCommand } from './commands/model';
+import { registerPoliciesCommand } from './commands/policies';
 import { registerSimCommand } from './commands/sim';
 import { registerStatsCommand } from './commands/stats';
 import { registerWorkerCommand } from './commands/worker';
@@ -36,6 +37,7 @@ const registrations: ((program: Command) => void)[] = [
   registerModelCommand,
   registerSimCommand,
   registerExperimentCommand,
+  registerPoliciesCommand,
 ];
 
 /** The installed @jiq/cli version (dist/ sits next to package.json, in the repo and in the tarball). */

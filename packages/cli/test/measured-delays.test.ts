@@ -10,6 +10,7 @@ import type { ExperimentPoint, ExperimentSettings } from '../src/experiment/type
 const hop = (mean: number | null, count: number) => ({ mean: mean as number, p50: mean as number, p99: mean as number, count });
 const cluster = {
   meanServiceMs: 20,
+  achievedLambda: 0.7,
   hopMs: { probeRtt: hop(1.2, 900), place: hop(0.5, 1000), assign: hop(0.8, 3000), withdraw: hop(null, 0), done: hop(0.4, 3000) },
 };
 
@@ -30,6 +31,13 @@ describe('delays measured on the cluster, in job units', () => {
     const delayed = simulateDelayed(p, s, cluster);
     const zero = simulateDelayed(p, s, { ...cluster, meanServiceMs: Number.POSITIVE_INFINITY });
     expect(zero.delays).toMatchObject({ place: 0, probe: 0, assign: 0, withdraw: 0 });
+    expect(zero.lambda).toBe(0.7);
+    expect(delayed.lambda).toBeCloseTo(0.7, 12);
+    // Service stretched by a loaded host: the servers carried more load, and the simulator runs it.
+    expect(simulateDelayed(p, s, { ...cluster, meanServiceMs: 22 }).lambda).toBeCloseTo(0.77, 12);
+    const overloaded = simulateDelayed(p, s, { ...cluster, meanServiceMs: 40 });
+    expect(overloaded.lambda).toBeCloseTo(1.4, 12);
+    expect(overloaded.q0).toBeNull();
     expect(delayed.delays.law).toBe('const');
     expect(delayed.q0! - zero.q0! - 2 * (delayed.q0Ci95! + zero.q0Ci95!)).toBeGreaterThan(0);
   });

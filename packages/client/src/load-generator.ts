@@ -27,6 +27,8 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Stop early (Ctrl-C). */
   signal?: AbortSignal;
+  /** Every measured reply (after the warm-up), with its job's size: per-server breakdowns. */
+  onMeasured?: (r: SubmitResult, size: number) => void;
 }
 
 export interface LoadProgress {
@@ -114,13 +116,14 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
   const foundEmpty: number[] = [];
   const sojournBySubmit: number[] = [];
 
-  const onResult = (measure: boolean, seq: number) => (r: SubmitResult) => {
+  const onResult = (measure: boolean, seq: number, size: number) => (r: SubmitResult) => {
     completed++;
     if (r.info.attempts > 1) redispatched++;
     if (!measure) return;
     measured++;
     foundEmpty[seq] = r.info.byToken ? 0 : 1;
     sojournBySubmit[seq] = r.info.sojournMs;
+    o.onMeasured?.(r, size);
     sojourn.add(r.info.sojournMs);
     service.add(r.info.serviceMs);
     latency.add(r.latencyMs);
@@ -153,9 +156,8 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
         submitted++;
         lagSum += now - next;
         if (now - next > 2) late++;
-        client
-          .send(PAYLOAD, { size: o.jobs.sample(sizeRng), measure })
-          .then(onResult(measure, seq), onError);
+        const size = o.jobs.sample(sizeRng);
+        client.send(PAYLOAD, { size, measure }).then(onResult(measure, seq, size), onError);
         next = t0 + schedule.next();
       }
       if (o.onProgress && now - lastProgress >= 1000) {

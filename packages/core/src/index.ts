@@ -2,6 +2,7 @@
 // model — policies, job sizes, the seeded PRNG, metrics maths and errors. It imports nothing of
 // Node, gRPC, NATS, Redis or pino (lint enforces it), so every engine can load it.
 export { ErrorCode } from './gen/enums';
+export { choiceOf, positiveInteger } from './errors/config-checks';
 export { JiqConfigError, JiqError, JiqJobError, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from './errors/errors';
 export type { ErrorCodeName } from './errors/errors';
 
@@ -22,12 +23,19 @@ export { makePhaseTypeSampler, phaseTypeMoments, solveLinear, validatePhaseType 
 export type { PhaseType } from './jobs/phase-type';
 
 export { TokenQueue } from './policy/token-queue';
-export { tokenSelections } from './policy/token-selection';
-export type { TokenSelection } from './policy/token-selection';
+export { EQUAL_SPEEDS, TOKEN_SELECTIONS, tokenSelections } from './policy/token-selection';
+export type { SelectionEnv, TokenSelection, TokenSelectionName } from './policy/token-selection';
 export { pickShortest, probeModes, sampleDistinct, sampleWithReplacement, SqdPlacement } from './policy/placement';
 export type { ProbeMode } from './policy/placement';
-export { fallbacks } from './policy/fallback';
-export type { FallbackContext, FallbackPolicy } from './policy/fallback';
+export { Candidates } from './policy/candidates';
+export { pickFastestShortest, serverPickers } from './policy/server-pickers';
+export type { LengthsRead, PickerOptions, ServerPicker } from './policy/server-pickers';
+export { DISPATCH_POLICIES, dispatchPolicies, dispatchPolicy } from './policy/dispatch-policies';
+export type { DispatchPolicy, DispatchPolicyName, Engine } from './policy/dispatch-policies';
+export { createRouter, Router } from './policy/router';
+export type { RouterEnv } from './policy/router';
+export { flagField, optionField, PROBE_MODES, resolvePolicyConfig, TOKEN_RULES } from './policy/policy-config';
+export type { FieldName, PolicyConfig, PolicyOptions, PolicySystem, TokenRule } from './policy/policy-config';
 export { PolicyRegistry } from './policy/registry';
 
 export { EventHeap } from './heap/event-heap';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   createPrng,
-  fallbacks,
+  Candidates,
+  serverPickers,
   pickShortest,
   probeModes,
   sampleDistinct,
@@ -316,37 +317,86 @@ describe('SqdPlacement', () => {
   });
 });
 
-describe('fallbacks', () => {
-  it('random: uniform over the live servers', () => {
-    const make = fallbacks.get('random');
-    expect(make).toBeDefined();
-    const policy = make!({});
+describe('server pickers', () => {
+  const options = { d: 3, start: 0 };
+  const fill = (c: Candidates, lengths: readonly number[], speeds?: readonly number[]): void => {
+    for (let i = 0; i < c.count; i++) {
+      c.lengths[i] = lengths[c.ids[i]!]!;
+      c.speeds[i] = speeds?.[c.ids[i]!] ?? 1;
+    }
+  };
+
+  it('random: uniform over the live servers, reading no length', () => {
+    const picker = serverPickers.get('random')!(options);
+    expect(picker.reads).toBe('none');
     const rng = createPrng(30);
+    const c = new Candidates();
     const counts = new Float64Array(10);
-    for (let i = 0; i < 100_000; i++) counts[policy({ servers: 10, rng })]!++;
+    for (let i = 0; i < 100_000; i++) counts[picker.choose(10, rng, c)]!++;
     expect(chiSquareUniform(counts)).toBeLessThan(chi2Critical(9));
   });
 
-  it('pod: the least loaded of the d servers it looked at; random without queue lengths', () => {
-    const policy = fallbacks.get('pod')!({ d: 3 });
+  it('shortest-of-d: the shortest of the d servers it drew; ties uniformly at random, not a coin flip', () => {
+    const picker = serverPickers.get('shortest-of-d')!(options);
+    expect(picker.reads).toBe('sample');
     const rng = createPrng(31);
     const lengths = [5, 3, 8, 1, 9, 2, 7, 4, 6, 0];
+    const c = new Candidates();
     const failures: string[] = [];
     for (let i = 0; i < 5_000; i++) {
-      const seen: number[] = [];
-      const s = policy({
-        servers: 10,
-        rng,
-        queueLength: (x) => (seen.push(x), lengths[x]!),
-      });
+      picker.candidates(10, rng, c);
+      fill(c, lengths);
+      const seen = Array.from(c.ids.subarray(0, c.count));
+      const s = picker.choose(10, rng, c);
       if (!(seen.length === 3 && seen.includes(s) && lengths[s] === Math.min(...seen.map((x) => lengths[x]!)))) {
         failures.push(`looked at ${seen.join(',')}, chose ${s}`);
       }
     }
     expect(failures).toEqual([]);
-    const counts = new Float64Array(10);
-    for (let i = 0; i < 100_000; i++) counts[policy({ servers: 10, rng })]!++;
-    expect(chiSquareUniform(counts)).toBeLessThan(chi2Critical(9));
-    expect(fallbacks.get('nope')).toBeUndefined();
+    // Three distinct candidates of equal length: each chosen 1/3 of the time (a sequential coin
+    // flip would give 1/4, 1/4, 1/2).
+    const tied = new Float64Array(3);
+    for (let i = 0; i < 30_000; i++) {
+      c.count = 3;
+      c.ids.set([0, 1, 2]);
+      c.lengths.set([2, 2, 2]);
+      tied[picker.choose(10, rng, c)]!++;
+    }
+    expect(chiSquareUniform(tied)).toBeLessThan(chi2Critical(2));
+  });
+
+  it('shortest (JSQ) reads every server; fastest-shortest (JFSQ) prefers speed among the shortest', () => {
+    const rng = createPrng(32);
+    const jsq = serverPickers.get('shortest')!(options);
+    const jfsq = serverPickers.get('fastest-shortest')!(options);
+    expect([jsq.reads, jfsq.reads]).toEqual(['all', 'all']);
+    const lengths = [2, 0, 1, 0, 3, 0];
+    const speeds = [9, 1, 9, 2, 9, 2];
+    const c = new Candidates();
+    const jsqCounts = new Float64Array(6);
+    const jfsqCounts = new Float64Array(6);
+    for (let i = 0; i < 30_000; i++) {
+      jsq.candidates(6, rng, c);
+      fill(c, lengths, speeds);
+      jsqCounts[jsq.choose(6, rng, c)]!++;
+      jfsqCounts[jfsq.choose(6, rng, c)]!++;
+    }
+    // JSQ: uniform over the empty servers 1, 3, 5.
+    expect(chiSquareUniform(Float64Array.from([jsqCounts[1]!, jsqCounts[3]!, jsqCounts[5]!]))).toBeLessThan(chi2Critical(2));
+    expect(jsqCounts[0]! + jsqCounts[2]! + jsqCounts[4]!).toBe(0);
+    // JFSQ: the fastest empty servers (3 and 5, speed 2), evenly; never the slow empty one.
+    expect(jfsqCounts[1]! + jfsqCounts[0]! + jfsqCounts[2]! + jfsqCounts[4]!).toBe(0);
+    expect(chiSquareUniform(Float64Array.from([jfsqCounts[3]!, jfsqCounts[5]!]))).toBeLessThan(chi2Critical(1));
+  });
+
+  it('round-robin: each dispatcher cycles from its own offset, wrapping when servers leave', () => {
+    const rng = createPrng(33);
+    const c = new Candidates();
+    const a = serverPickers.get('round-robin')!({ ...options, start: 0 });
+    const b = serverPickers.get('round-robin')!({ ...options, start: 1 / 2 });
+    expect(Array.from({ length: 5 }, () => a.choose(4, rng, c))).toEqual([0, 1, 2, 3, 0]);
+    expect(Array.from({ length: 5 }, () => b.choose(4, rng, c))).toEqual([2, 3, 0, 1, 2]);
+    expect(Array.from({ length: 3 }, () => b.choose(2, rng, c))).toEqual([0, 1, 0]);
+    expect(serverPickers.get('nope')).toBeUndefined();
   });
 });

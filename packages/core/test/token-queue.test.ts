@@ -51,18 +51,31 @@ describe('TokenQueue order', () => {
     expect(q.toArray()).toEqual([3, 8]);
   });
 
-  it('is reachable by name through tokenSelections (fcfs = oldest, lcfs = newest)', () => {
-    const fcfs = tokenSelections.get('fcfs');
-    const lcfs = tokenSelections.get('lcfs');
+  it('is reachable by name through tokenSelections (fcfs = oldest, lcfs = newest, fastest = fastest then oldest)', () => {
+    const env = { speedOf: (s: number): number => (s === 2 || s === 5 ? 4 : 1) };
+    const fcfs = tokenSelections.get('fcfs')?.(env);
+    const lcfs = tokenSelections.get('lcfs')?.(env);
+    const fastest = tokenSelections.get('fastest')?.(env);
     expect(fcfs).toBeDefined();
     expect(lcfs).toBeDefined();
-    expect(tokenSelections.names().sort()).toEqual(['fcfs', 'lcfs']);
+    expect(fastest).toBeDefined();
+    expect(tokenSelections.names().sort()).toEqual(['fastest', 'fcfs', 'lcfs']);
     const q = queueOf([4, 2, 9]);
     expect(fcfs!(q)).toBe(4);
     expect(lcfs!(q)).toBe(9);
     expect(fcfs!(q)).toBe(2);
     expect(lcfs!(q)).toBe(-1);
     expect(fcfs!(q)).toBe(-1);
+    // fastest: 2 and 5 are fast; among them the oldest (5 placed before 2); the epoch is reported like a pop.
+    const f = new TokenQueue();
+    [7, 5, 1, 2].forEach((s, i) => f.place(s, 100 + i));
+    expect(fastest!(f)).toBe(5);
+    expect(f.poppedEpoch).toBe(101);
+    expect(fastest!(f)).toBe(2);
+    expect(f.poppedEpoch).toBe(103);
+    expect(fastest!(f)).toBe(7);
+    expect(f.toArray()).toEqual([1]);
+    expect(fastest!(new TokenQueue())).toBe(-1);
   });
 
   it('peekOldest/newerThan walk the tokens oldest to newest without removing them', () => {

@@ -1,12 +1,4 @@
-import {
-  ErrorCode,
-  HopHistogram,
-  IQueueMeter,
-  TokenQueue,
-  type FallbackPolicy,
-  type Prng,
-  type TokenSelection,
-} from '@jiq/core';
+import { Candidates, ErrorCode, HopHistogram, IQueueMeter, TokenQueue, type Prng, type Router } from '@jiq/core';
 import {
   type ClientChannel,
   type DispatcherHandlers,
@@ -27,13 +19,16 @@ import {
 import { IdempotencyCache } from './idempotency-cache';
 import { admitWorker } from './worker-admission';
 import { JobDeadlines } from './job-deadlines';
+import { ServerProbes } from './server-probes';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
 
 export interface DispatcherCoreConfig {
   readonly id: string;
-  readonly selection: TokenSelection;
-  readonly fallback: FallbackPolicy;
+  /** The policy's one routing decision (@jiq/core): token, else its server picker. */
+  readonly router: Router;
   readonly rng: Prng;
+  /** A server probe (JSQ, JSQ(d), JIQ-Pod) unanswered after this counts as an infinitely long queue. */
+  readonly probeTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly maxAttempts: number;
   readonly noWorkerWaitMs: number;
@@ -87,6 +82,14 @@ interface InFlight {
   deadline: number;
 }
 
+/** A job waiting for the queue lengths its policy reads (a probe round trip). */
+interface Probing {
+  readonly job: Job;
+  readonly waiters: Waiter[];
+  readonly key: string;
+  readonly attempts: number;
+}
+
 interface Parked {
   readonly job: Job;
   readonly waiters: Waiter[];
@@ -110,9 +113,11 @@ const DRAIN_GRACE_MS = 1_000;
 export class DispatcherCore implements DispatcherHandlers {
   readonly tokens = new TokenQueue(64);
   readonly registry = new ServerRegistry();
+  readonly probes: ServerProbes;
+  private readonly probing = new Set<Probing>();
   readonly meter: IQueueMeter;
   private readonly inFlight = new Map<number, InFlight>();
-  private readonly byKey = new Map<string, InFlight | Parked>();
+  private readonly byKey = new Map<string, InFlight | Parked | Probing>();
   private readonly done: IdempotencyCache<Outcome>;
   private readonly deadlines: JobDeadlines;
   private parked: Parked[] = [];
@@ -122,7 +127,8 @@ export class DispatcherCore implements DispatcherHandlers {
   private nextTicket = 1;
   private draining = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly fallbackCtx: { servers: number; rng: Prng };
+  /** Scratch candidates of routes that need no probe (allocation-free). */
+  private readonly noProbe = new Candidates();
   observer: DispatcherObserver | undefined;
   /** Arrivals since start (warm-up included, never reset): what Prometheus counts. */
   readonly lifetime = { arrivals: 0, emptyArrivals: 0 };
@@ -171,12 +177,12 @@ export class DispatcherCore implements DispatcherHandlers {
   ) {
     this.meter = new IQueueMeter(now);
     this.done = new IdempotencyCache(config.idempotencyCacheSize);
-    this.fallbackCtx = { servers: 0, rng: config.rng };
+    this.probes = new ServerProbes(this.registry, config.probeTimeoutMs);
     this.deadlines = new JobDeadlines((ticket, deadline) => this.expired(ticket, deadline), now);
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size + this.parked.length;
+    return this.inFlight.size + this.parked.length + this.probing.size;
   }
 
   // ------------------------------------------------------------------ clients
@@ -249,7 +255,7 @@ export class DispatcherCore implements DispatcherHandlers {
     return undefined;
   }
 
-  /** JIQ: a token if the I-queue has one, else the fallback policy. */
+  /** A job arrives (or comes back after a worker loss): measure what it found, then route it. */
   private dispatch(job: Job, waiters: Waiter[], key: string, attempts: number, avoid?: WorkerEntry): void {
     const found = this.tokens.length;
     if (attempts === 1) {
@@ -257,25 +263,20 @@ export class DispatcherCore implements DispatcherHandlers {
       this.lifetime.arrivals++;
       if (found === 0) this.lifetime.emptyArrivals++;
     }
-    let server: number;
-    let byToken: boolean;
-    let epoch = 0;
-    if (found > 0) {
-      server = this.config.selection(this.tokens);
-      epoch = this.tokens.poppedEpoch;
-      this.meter.setLength(this.tokens.length);
-      byToken = true;
-      this.counters.tokensUsed++;
-    } else if (this.registry.liveCount > 0) {
-      this.fallbackCtx.servers = this.registry.liveCount;
-      server = this.registry.liveAt(this.config.fallback(this.fallbackCtx));
-      // A job taken from a stalled worker should not go straight back to it (a few redraws).
-      for (let k = 0; k < 3 && avoid !== undefined && this.registry.ownerOf(server) === avoid && this.registry.liveCount > 1; k++) {
-        server = this.registry.liveAt(this.config.fallback(this.fallbackCtx));
-      }
-      byToken = false;
-      this.counters.fallbacks++;
-    } else if (this.parked.length >= this.config.maxParked) {
+    this.route(job, waiters, key, attempts, avoid);
+  }
+
+  /**
+   * The policy's decision (@jiq/core Router, the simulator's code): a token if the policy uses
+   * tokens and the I-queue has one, else the server picker; when the picker reads queue
+   * lengths, the candidates are probed first (the job waits one round trip). `avoid`: a worker
+   * the job was just taken from (stalled), redrawn away from a few times.
+   */
+  private route(job: Job, waiters: Waiter[], key: string, attempts: number, avoid?: WorkerEntry, probed?: Candidates, avoidRedraws?: number): void {
+    const router = this.config.router;
+    const queue = router.usesTokens ? this.tokens : null;
+    const live = this.registry.liveCount;
+    if (live === 0 && !(queue && queue.length > 0) && this.parked.length >= this.config.maxParked) {
       this.counters.exhausted++;
       this.counters.rejected++;
       this.finish({ waiters, key }, job.id, {
@@ -284,10 +285,48 @@ export class DispatcherCore implements DispatcherHandlers {
         error: { code: ErrorCode.RESOURCE_EXHAUSTED, message: `no live worker and ${this.config.maxParked} jobs already wait for one (maxParked)` },
       });
       return;
-    } else {
+    }
+    if (live === 0 && !(queue && queue.length > 0)) {
       this.park({ job, waiters, key, attempts, since: this.now() });
       return;
     }
+    if (!probed && router.needsLengths(queue)) {
+      const c = new Candidates();
+      router.candidates(live, this.config.rng, c);
+      for (let i = 0; i < c.count; i++) {
+        const server = this.registry.liveAt(c.ids[i]!);
+        c.ids[i] = server;
+        c.speeds[i] = this.registry.speedOf(server);
+      }
+      const p: Probing = { job, waiters, key, attempts };
+      this.probing.add(p);
+      if (key !== '') this.byKey.set(key, p);
+      this.probes.probe(c, (answered) => {
+        this.probing.delete(p);
+        if (key !== '') this.byKey.delete(key);
+        this.route(job, waiters, key, attempts, avoid, answered);
+      });
+      return;
+    }
+    const c = probed ?? this.noProbe;
+    const picked = router.route(queue, live, this.config.rng, c);
+    const server = router.byToken || router.picker.reads !== 'none' ? picked : this.registry.liveAt(picked);
+    if (!router.byToken && !this.registry.isLive(server)) {
+      // Every probed server left while we asked: decide again among the live ones.
+      this.route(job, waiters, key, attempts, avoid);
+      return;
+    }
+    if (avoid !== undefined && !router.byToken && this.registry.ownerOf(server) === avoid && live > 1 && (avoidRedraws ?? 0) < 3) {
+      // A job taken from a stalled worker should not go straight back to it (a few redraws).
+      this.route(job, waiters, key, attempts, avoid, undefined, (avoidRedraws ?? 0) + 1);
+      return;
+    }
+    const byToken = router.byToken;
+    const epoch = byToken ? router.epoch : 0;
+    if (byToken) {
+      this.meter.setLength(this.tokens.length);
+      this.counters.tokensUsed++;
+    } else this.counters.fallbacks++;
     const worker = this.registry.ownerOf(server)!;
     const ticket = this.takeTicket();
     const timeoutMs = job.timeoutMs > 0 ? job.timeoutMs : this.config.jobTimeoutMs;
@@ -295,6 +334,7 @@ export class DispatcherCore implements DispatcherHandlers {
     const entry: InFlight = { ticket, job, waiters, key, server, worker, byToken, attempts, deadline };
     this.inFlight.set(ticket, entry);
     if (deadline !== Infinity) this.deadlines.add(ticket, deadline);
+    this.probes.sent(server);
     if (key !== '') this.byKey.set(key, entry);
     worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch, sentAtMs: this.wallNow() } });
   }
@@ -339,7 +379,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.parked = [];
     for (const p of list) {
       if (p.key !== '') this.byKey.delete(p.key);
-      this.dispatch(p.job, p.waiters, p.key, p.attempts);
+      this.route(p.job, p.waiters, p.key, p.attempts);
     }
     this.stopParkTimerIfIdle();
   }
@@ -400,7 +440,8 @@ export class DispatcherCore implements DispatcherHandlers {
     }
     const hello = msg.hello;
     const slots = hello.slots;
-    const entry = this.registry.addWorker(hello.workerId, slots, channel)!;
+    const speeds = hello.slotSpeeds.length > 0 ? hello.slotSpeeds : [hello.speed || 1];
+    const entry = this.registry.addWorker(hello.workerId, slots, channel, speeds)!;
     channel.send({ hello: { dispatcherId: this.config.id, echoSentAtMs: hello.sentAtMs, nowMs: this.wallNow() } });
     this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');
     this.releaseParked();
@@ -413,6 +454,7 @@ export class DispatcherCore implements DispatcherHandlers {
     else if (msg.withdraw) this.withdrawToken(entry, msg.withdraw);
     else if (msg.probe) entry.channel.send({ probeReply: { requestId: msg.probe.requestId, length: this.tokens.length } });
     else if (msg.leave) this.workerLeaving(entry);
+    else if (msg.lengths) this.probes.answer(entry, msg.lengths);
     else this.counters.malformed++;
   }
 
@@ -428,7 +470,8 @@ export class DispatcherCore implements DispatcherHandlers {
       this.counters.malformed++;
       return;
     }
-    if (!entry.accepting) return;
+    // A token-less policy (random, JSQ...) ignores tokens from a worker configured for JIQ.
+    if (!entry.accepting || !this.config.router.usesTokens) return;
     this.tokens.place(server, token.epoch);
     this.meter.setLength(this.tokens.length);
     this.counters.tokensPlaced++;
@@ -517,6 +560,7 @@ export class DispatcherCore implements DispatcherHandlers {
     const left = !entry.accepting;
     this.removeTokensOf(entry);
     this.registry.removeWorker(entry);
+    this.probes.workerGone(entry);
     const lost = [...this.inFlight.values()].filter((j) => j.worker === entry);
     if (lost.length > 0 || (err && !left)) {
       this.log.warn({ workerId: entry.workerId, lostJobs: lost.length, err: err?.message }, 'worker disconnected');

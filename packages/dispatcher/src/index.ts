@@ -6,7 +6,7 @@ export type {
   DispatcherMembershipOptions,
   DispatcherOptions,
   DispatcherTransportFactory,
-  FallbackName,
+  DispatchPolicyName,
   MetricsEndpointOptions,
   TokenSelectionName,
 } from './options';

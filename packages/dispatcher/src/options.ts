@@ -1,6 +1,9 @@
-import { fallbacks, JiqConfigError, tokenSelections } from '@jiq/core';
+import { JiqConfigError, resolvePolicyConfig, type DispatchPolicyName, type PolicyConfig, type TokenSelectionName } from '@jiq/core';
 import { type Authorizer, type DispatcherHandlers, type DispatcherServer, type Logger, type TlsServerConfig } from '@jiq/shared';
 import type { DispatcherAuthOptions } from './auth-guard';
+
+/** The policy names of @jiq/core's registries (checked against them at start). */
+export type { DispatchPolicyName, TokenSelectionName };
 
 /** Starts serving a dispatcher over some transport (gRPC by default; NATS plugs in here). */
 export type DispatcherTransportFactory = (
@@ -15,11 +18,6 @@ export type DispatcherTransportFactory = (
   },
 ) => Promise<DispatcherServer>;
 
-/** The token selections of @jiq/core's registry (checked against it at start). */
-export type TokenSelectionName = 'fcfs' | 'lcfs';
-/** The fallbacks of @jiq/core's registry (checked against it at start). */
-export type FallbackName = 'random' | 'pod';
-
 export interface DispatcherOptions {
   /** Unique id (default: "dispatcher-<pid>-<random>"). */
   id?: string;
@@ -27,10 +25,19 @@ export interface DispatcherOptions {
   host?: string;
   /** Port (gRPC); 0 picks a free one. Default 0. */
   port?: number;
-  /** Token selection: "fcfs" (oldest token) or "lcfs" (newest). Default "fcfs". */
+  /**
+   * Dispatch policy, by the simulator's names: jiq | jiq-pod | random | round-robin | jsq |
+   * jsq-d | jfsq (see `jiq policies`). Default "jiq".
+   */
+  policy?: DispatchPolicyName;
+  /** Token selection (token policies): "fcfs" (oldest), "lcfs" (newest), "fastest". Default "fcfs". */
   select?: TokenSelectionName;
-  /** Fallback when the I-queue is empty: "random" (JIQ) or "pod" (power of d). Default "random". */
-  fallback?: FallbackName;
+  /** Servers probed per job by jsq-d (default 2). */
+  d?: number;
+  /** Servers probed by jiq-pod's fallback when the I-queue is empty (default 2). */
+  fallbackD?: number;
+  /** A server probe unanswered after this counts as an infinitely long queue. Default 1000 ms. */
+  probeTimeoutMs?: number;
   /** Payloads above this are refused with INVALID_ARGUMENT. Default 4 MiB. */
   maxPayloadBytes?: number;
   /** Seed of the dispatcher's random choices (fallback, ties). Default: random. */
@@ -91,7 +98,8 @@ export interface DispatcherMembershipOptions {
 }
 
 type OptionalParts = 'logger' | 'transport' | 'membership' | 'metrics' | 'auth' | 'tls';
-export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, OptionalParts>> & Pick<DispatcherOptions, OptionalParts>;
+export type ResolvedDispatcherOptions = Required<Omit<DispatcherOptions, OptionalParts | 'policy' | 'select' | 'd' | 'fallbackD'>> &
+  Pick<DispatcherOptions, OptionalParts> & { policy: PolicyConfig };
 
 function integer(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -101,14 +109,11 @@ function integer(field: string, value: number, min: number, max = Number.MAX_SAF
 }
 
 export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatcherOptions {
-  const select = o.select ?? 'fcfs';
-  if (!tokenSelections.get(select)) {
-    throw new JiqConfigError('select', `must be one of ${tokenSelections.names().join(' | ')}`, select);
+  if ((o as { fallback?: unknown }).fallback !== undefined) {
+    throw new JiqConfigError('fallback', 'was replaced by policy: "jiq" (random fallback) or "jiq-pod" (power of d)', (o as { fallback?: unknown }).fallback);
   }
-  const fallback = o.fallback ?? 'random';
-  if (!fallbacks.get(fallback)) {
-    throw new JiqConfigError('fallback', `must be one of ${fallbacks.names().join(' | ')}`, fallback);
-  }
+  // The dispatcher's part of the policy; the workers' part (d, probe, withdraw) is theirs.
+  const policy = resolvePolicyConfig({ policy: o.policy, select: o.select, d: o.d, fallbackD: o.fallbackD });
   const id = o.id ?? `dispatcher-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   if (id === '' || id.length > 256 || /[\s*>.]/.test(id)) {
     throw new JiqConfigError('id', 'must be 1-256 characters without whitespace, ".", "*" or ">"', id);
@@ -117,8 +122,8 @@ export function resolveDispatcherOptions(o: DispatcherOptions): ResolvedDispatch
     id,
     host: o.host ?? '127.0.0.1',
     port: integer('port', o.port ?? 0, 0, 65535),
-    select,
-    fallback,
+    policy,
+    probeTimeoutMs: integer('probeTimeoutMs', o.probeTimeoutMs ?? 1_000, 1),
     maxPayloadBytes: integer('maxPayloadBytes', o.maxPayloadBytes ?? 4 * 1024 * 1024, 1, 512 * 1024 * 1024),
     seed: integer('seed', o.seed ?? Math.floor(Math.random() * 2 ** 32), 0, 2 ** 32 - 1),
     maxAttempts: integer('maxAttempts', o.maxAttempts ?? 3, 1, 100),

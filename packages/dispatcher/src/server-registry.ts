@@ -21,6 +21,8 @@ export class ServerRegistry {
   private readonly ids = new Map<string, number>();
   private readonly owners: (WorkerEntry | undefined)[] = [];
   private readonly slots: number[] = [];
+  /** Relative service speed of each server (from the worker's hello; 1 when not given). */
+  private readonly speeds: number[] = [];
   /** Live servers, packed; `position[s]` is s's index in it, or -1. */
   private readonly live: number[] = [];
   private readonly position: number[] = [];
@@ -41,7 +43,7 @@ export class ServerRegistry {
   }
 
   /** Registers a worker's slots; returns undefined if the id is already connected. */
-  addWorker(workerId: string, slots: number, channel: WorkerChannel): WorkerEntry | undefined {
+  addWorker(workerId: string, slots: number, channel: WorkerChannel, speeds: readonly number[] = []): WorkerEntry | undefined {
     if (this.workers.has(workerId)) return undefined;
     const entry: WorkerEntry = { workerId, channel, servers: [], accepting: true, fenced: new Set(), timeouts: 0 };
     for (let slot = 0; slot < slots; slot++) {
@@ -58,6 +60,8 @@ export class ServerRegistry {
         this.ids.set(key, id);
       }
       this.owners[id] = entry;
+      const speed = speeds[slot] ?? speeds[0] ?? 1;
+      this.speeds[id] = Number.isFinite(speed) && speed > 0 ? speed : 1;
       entry.servers.push(id);
       this.position[id] = this.live.length;
       this.live.push(id);
@@ -97,6 +101,15 @@ export class ServerRegistry {
 
   ownerOf(server: number): WorkerEntry | undefined {
     return this.owners[server];
+  }
+
+  speedOf(server: number): number {
+    return this.speeds[server] ?? 1;
+  }
+
+  /** True while the server's worker is connected and accepting jobs. */
+  isLive(server: number): boolean {
+    return (this.position[server] ?? -1) >= 0;
   }
 
   slotOf(server: number): number {

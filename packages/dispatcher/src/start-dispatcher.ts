@@ -1,4 +1,4 @@
-import { createPrng, fallbacks, tokenSelections } from '@jiq/core';
+import { createPrng, createRouter } from '@jiq/core';
 import {
   silentLogger,
   exposition,
@@ -49,12 +49,13 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   const o = resolveDispatcherOptions(options);
   const authorize = createAuthGuard(o.auth);
   const log = o.logger ?? silentLogger();
-  const core = new DispatcherCore(
+  const rng = createPrng(o.seed);
+  const core: DispatcherCore = new DispatcherCore(
     {
       id: o.id,
-      selection: tokenSelections.get(o.select)!,
-      fallback: fallbacks.get(o.fallback)!({}),
-      rng: createPrng(o.seed),
+      router: createRouter(o.policy, { start: rng.next(), speedOf: (s) => core.registry.speedOf(s) }),
+      rng,
+      probeTimeoutMs: o.probeTimeoutMs,
       maxPayloadBytes: o.maxPayloadBytes,
       maxAttempts: o.maxAttempts,
       noWorkerWaitMs: o.noWorkerWaitMs,
@@ -110,7 +111,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   }
   state = 'serving';
   log.info({
-    dispatcherId: o.id, address: server.address, select: o.select, fallback: o.fallback,
+    dispatcherId: o.id, address: server.address, policy: o.policy.policy, select: o.policy.select,
     auth: authorize !== undefined, tls: o.tls !== undefined && o.transport === undefined,
   }, 'dispatcher listening');
   let closing: Promise<void> | undefined;

@@ -19,6 +19,8 @@ export type {
   PlaceToken,
   ProbeReply,
   ProbeRequest,
+  ProbeServers,
+  ServerLengths,
   StatsRequest,
   SubmitReply,
   SubmitRequest,
@@ -57,6 +59,7 @@ export type {
 export { ExponentialBackoff } from './transport/backoff';
 export type { BackoffPolicy } from './transport/backoff';
 export { GrpcConnector, startGrpcDispatcherServer } from './transport/grpc';
+export { MemoryConnector, memoryChannelPair } from './transport/memory';
 export type { GrpcConnectorOptions, GrpcServerOptions } from './transport/grpc';
 export { AuthSecret, generateAuthToken, readSecretFile } from './auth/auth-token';
 export type { AuthRefusal, Authorizer, PresentedCredentials } from './auth/credentials';

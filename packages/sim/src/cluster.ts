@@ -1,13 +1,4 @@
-import {
-  fallbacks,
-  SqdPlacement,
-  TokenQueue,
-  tokenSelections,
-  type FallbackContext,
-  type FallbackPolicy,
-  type Prng,
-  type TokenSelection,
-} from '@jiq/core';
+import { Candidates, createRouter, SqdPlacement, TokenQueue, type Prng, type Router } from '@jiq/core';
 import type { SimConfig } from './options';
 import { FastestShortestIndex, ShortestQueueIndex } from './shortest-queue';
 
@@ -23,10 +14,12 @@ const enum Kind {
 /**
  * The policy state of the whole system, m dispatchers and n servers, driven by an engine that
  * owns time: which server an arriving job goes to (`route`) and what a server does when it
- * becomes idle (`complete`). All policy decisions go through the shared core (@jiq/core):
- * the dispatchers' I-queues are TokenQueues, token selection is `tokenSelections`, placement
- * is `SqdPlacement`, fallbacks and JSQ(d) are `fallbacks`. Also keeps the time-integrated
- * distribution of I-queue lengths.
+ * becomes idle (`complete`). All policy decisions go through the shared core (@jiq/core), the
+ * same code as the dispatcher's: a job goes through `Router.route` (token or server picker),
+ * an idle server's token through `SqdPlacement`. JSQ and JFSQ read every queue length: here
+ * their picker's choice (shortest, ties at random; fastest of the shortest) is kept by O(1)
+ * indexes instead of an O(n) scan per job. Also keeps the time-integrated distribution of
+ * I-queue lengths.
  */
 export class Cluster {
   /** Current time, set by the engine before each event. */
@@ -71,12 +64,11 @@ export class Cluster {
   readonly tokenAt: Int32Array;
   /** The epoch of each server's latest token (the one-token rule's outstanding one when tokenAt >= 0). */
   readonly epoch: Uint32Array;
-  private readonly select: TokenSelection;
   readonly placement: SqdPlacement;
-  private readonly fallback: FallbackPolicy;
-  private readonly ctx: FallbackContext;
+  /** One router per dispatcher (round-robin keeps a position per dispatcher). */
+  private readonly routers: Router[];
+  private readonly candidates = new Candidates();
   readonly lengthOf: (dispatcher: number) => number;
-  private readonly rr: Int32Array;
   private readonly sq: ShortestQueueIndex | null;
   private readonly fsq: FastestShortestIndex | null;
 
@@ -106,41 +98,11 @@ export class Cluster {
     this.emptyQueues = tokens ? m : 0;
 
     const speeds = cfg.speeds;
-    if (cfg.select === 'fastest') {
-      const speed = speeds ?? new Float64Array(n).fill(1);
-      this.select = (q) => {
-        // The fastest server's token; among equally fast ones, the oldest.
-        let best = q.peekOldest();
-        if (best < 0) return -1;
-        let bestSpeed = speed[best]!;
-        for (let s = q.newerThan(best); s >= 0; s = q.newerThan(s)) {
-          if (speed[s]! > bestSpeed) {
-            best = s;
-            bestSpeed = speed[s]!;
-          }
-        }
-        // The delay engine needs the epoch of the token it sends the job by.
-        const epoch = q.epochOf(best);
-        q.remove(best);
-        q.poppedEpoch = epoch;
-        return best;
-      };
-    } else {
-      this.select = tokenSelections.get(cfg.select)!;
-    }
+    const speedOf = speeds ? (s: number): number => speeds[s]! : (): number => 1;
+    this.routers = Array.from({ length: m }, (_, i) => createRouter(cfg, { start: i / m, speedOf }));
     this.placement = new SqdPlacement(cfg.d, cfg.probe);
-    const len = this.len;
-    this.ctx = { servers: n, rng, queueLength: (s) => len[s]! };
-    this.fallback =
-      cfg.policy === 'jiq-pod'
-        ? fallbacks.get('pod')!({ d: cfg.fallbackD })
-        : cfg.policy === 'jsq-d'
-          ? fallbacks.get('pod')!({ d: cfg.d })
-          : fallbacks.get('random')!({});
     const queues = this.queues;
     this.lengthOf = (i) => queues[i]!.length;
-    this.rr = new Int32Array(m);
-    for (let i = 0; i < m; i++) this.rr[i] = Math.floor((i * n) / m);
     this.sq = this.kind === Kind.Jsq ? new ShortestQueueIndex(n) : null;
     this.fsq = this.kind === Kind.Jfsq ? new FastestShortestIndex(speedRanks(speeds, n, rng)) : null;
     if (tokens) {
@@ -168,14 +130,6 @@ export class Cluster {
         }
         break;
       }
-      case Kind.Random:
-      case Kind.JsqD:
-        s = this.fallback(this.ctx);
-        break;
-      case Kind.RoundRobin:
-        s = this.rr[dispatcher]!;
-        this.rr[dispatcher] = s + 1 === this.n ? 0 : s + 1;
-        break;
       case Kind.Jsq:
         s = this.sq!.pickShortest(this.rng.next());
         this.sq!.increment(s);
@@ -184,6 +138,9 @@ export class Cluster {
         s = this.fsq!.top();
         this.fsq!.increment(s);
         break;
+      default:
+        // random, round-robin, jsq-d: the router without tokens.
+        s = this.tokenOrFallback(dispatcher);
     }
     this.routed++;
     const before = this.len[s]!;
@@ -194,25 +151,30 @@ export class Cluster {
   }
 
   /**
-   * The dispatcher's half of JIQ: pop a token of its I-queue (its epoch in the queue's
-   * `poppedEpoch`), or fall back when it is empty. Sets foundLength, foundEmpty and byToken;
+   * The dispatcher's decision, through @jiq/core's Router (the dispatcher process's code): pop
+   * a token of its I-queue (its epoch in the queue's `poppedEpoch`), or the server picker when
+   * it is empty or the policy has no tokens (fed the queue lengths it reads). Sets foundLength, foundEmpty and byToken;
    * the server's side (its length, its outstanding token) is the caller's.
    */
   tokenOrFallback(dispatcher: number): number {
-    const q = this.queues[dispatcher]!;
-    const L = q.length;
-    this.foundLength = L;
-    if (L > 0) {
-      const s = this.select(q);
-      this.tokenMove(L, L - 1);
-      this.foundEmpty = false;
-      this.byToken = true;
-      return s;
+    const router = this.routers[dispatcher]!;
+    const q = this.kind === Kind.Jiq ? this.queues[dispatcher]! : null;
+    if (router.needsLengths(q)) {
+      const c = this.candidates;
+      router.candidates(this.n, this.rng, c);
+      for (let i = 0; i < c.count; i++) c.lengths[i] = this.len[c.ids[i]!]!;
     }
-    this.foundEmpty = true;
-    this.byToken = false;
-    return this.fallback(this.ctx);
+    const L = q === null ? 0 : q.length;
+    const s = router.route(q, this.n, this.rng, this.candidates);
+    if (q !== null) {
+      this.foundLength = L;
+      this.foundEmpty = !router.byToken;
+      this.byToken = router.byToken;
+      if (router.byToken) this.tokenMove(L, L - 1);
+    }
+    return s;
   }
+
 
   /** Places the token (s, epoch) at I-queue i (replacing one s holds there). */
   placeAt(i: number, s: number, epoch: number): void {

@@ -1,26 +1,31 @@
 import { readFileSync } from 'node:fs';
-import { JiqConfigError, parseJobSpec, type JobSizeDistribution } from '@jiq/core';
+import {
+  choiceOf,
+  DISPATCH_POLICIES,
+  dispatchPolicy,
+  JiqConfigError,
+  positiveInteger,
+  parseJobSpec,
+  resolvePolicyConfig,
+  TOKEN_RULES,
+  TOKEN_SELECTIONS,
+  type DispatchPolicyName,
+  type JobSizeDistribution,
+  type ProbeMode,
+  type TokenRule,
+  type TokenSelectionName,
+} from '@jiq/core';
 import { allZero, parseDelays, type DelayLaws, type DelaysOption } from './delays';
 import { parseSpeeds } from './speeds';
 
 /**
- * Dispatch policies. `jiq` is JIQ-SQ(d) (d = 1: JIQ-Random) with a random fallback; `jiq-pod`
- * is JIQ with a power-of-d fallback; the rest need no tokens.
+ * Dispatch policies: the registry of @jiq/core (`jiq` is JIQ-SQ(d), d = 1: JIQ-Random, with a
+ * random fallback; `jiq-pod` JIQ with a power-of-d fallback; the rest need no tokens).
  */
-export const SIM_POLICIES = ['jiq', 'jiq-pod', 'random', 'round-robin', 'jsq', 'jsq-d', 'jfsq'] as const;
-export type SimPolicy = (typeof SIM_POLICIES)[number];
-
-/** Token selection at a dispatcher: oldest, newest, or the fastest server's token. */
-export const TOKEN_SELECTIONS = ['fcfs', 'lcfs', 'fastest'] as const;
-export type TokenSelectionName = (typeof TOKEN_SELECTIONS)[number];
-
-/**
- * `one`: the paper's rule, a server has at most one outstanding token (it places one on
- * becoming idle only if none is outstanding). `multi`: a token on every idle transition
- * (at most one per I-queue); only without withdrawals.
- */
-export const TOKEN_RULES = ['one', 'multi'] as const;
-export type TokenRule = (typeof TOKEN_RULES)[number];
+export const SIM_POLICIES = DISPATCH_POLICIES;
+export type SimPolicy = DispatchPolicyName;
+export { TOKEN_RULES, TOKEN_SELECTIONS };
+export type { TokenRule, TokenSelectionName };
 
 /** `auto`: the Markov-chain engine for phase-type sizes on equal servers, else the event heap. */
 export const ENGINES = ['auto', 'markov', 'events'] as const;
@@ -40,7 +45,7 @@ export interface SimOptions {
   /** Servers withdraw their token when another dispatcher gives them work. Default false. */
   withdraw?: boolean;
   select?: TokenSelectionName;
-  probe?: 'distinct' | 'replace';
+  probe?: ProbeMode;
   tokens?: TokenRule;
   /** d of the power-of-d fallback of jiq-pod (default 2). */
   fallbackD?: number;
@@ -79,7 +84,7 @@ export interface SimConfig {
   d: number;
   withdraw: boolean;
   select: TokenSelectionName;
-  probe: 'distinct' | 'replace';
+  probe: ProbeMode;
   tokens: TokenRule;
   fallbackD: number;
   jobs: JobSizeDistribution;
@@ -96,27 +101,16 @@ export interface SimConfig {
   timing: boolean;
 }
 
-const TOKEN_POLICIES: readonly SimPolicy[] = ['jiq', 'jiq-pod'];
-
 export function usesTokens(policy: SimPolicy): boolean {
-  return TOKEN_POLICIES.includes(policy);
+  return dispatchPolicy(policy).tokens;
 }
 
-function oneOf<T extends string>(field: string, value: string | undefined, choices: readonly T[], def: T): T {
-  if (value === undefined) return def;
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new JiqConfigError(field, `must be one of ${choices.join(' | ')}`, value);
-  }
-  return value as T;
-}
-
-function positiveInt(field: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new JiqConfigError(field, 'must be an integer >= 1', v);
-  return v;
-}
+const oneOf = choiceOf;
+const positiveInt = positiveInteger;
 
 /** Validates options and fills defaults. Throws JiqConfigError naming the option. */
 export function resolveOptions(o: SimOptions): SimConfig {
+  // The policy itself is checked by the one validation of @jiq/core, below, once n and m are known.
   const policy = oneOf('policy', o.policy, SIM_POLICIES, 'jiq');
   const n = positiveInt('n', o.n);
   let m: number;
@@ -139,19 +133,7 @@ export function resolveOptions(o: SimOptions): SimConfig {
   if (!(typeof lambda === 'number' && lambda > 0 && lambda < 1)) {
     throw new JiqConfigError('lambda', 'must be a number in (0, 1) (the load per server)', lambda);
   }
-  const d = positiveInt('d', o.d ?? (policy === 'jsq-d' ? 2 : 1));
-  const withdraw = o.withdraw ?? false;
-  const select = oneOf('select', o.select, TOKEN_SELECTIONS, 'fcfs');
-  const probe = oneOf('probe', o.probe, ['distinct', 'replace'] as const, 'distinct');
-  const tokens = oneOf('tokens', o.tokens, TOKEN_RULES, 'one');
-  const fallbackD = positiveInt('fallbackD', o.fallbackD ?? 2);
-  if (usesTokens(policy) && probe === 'distinct' && d > m) {
-    throw new JiqConfigError('d', `cannot probe ${d} distinct dispatchers out of m = ${m} (use probe replace)`, d);
-  }
-  if (policy === 'jsq-d' && d > n) throw new JiqConfigError('d', `must be <= n = ${n}`, d);
-  if (tokens === 'multi' && withdraw) {
-    throw new JiqConfigError('tokens', 'the multi-token rule is defined without withdrawals (use --no-withdraw)', tokens);
-  }
+  const { d, withdraw, select, probe, tokens, fallbackD } = resolvePolicyConfig(o, { n, m });
   const jobs =
     o.jobs === undefined ? parseJobSpec('exp') : typeof o.jobs === 'string' ? parseJobSpec(o.jobs, { field: 'jobs', readFile: (path: string): string => readFileSync(path, 'utf8') }) : o.jobs;
   const seed = o.seed ?? 1;
@@ -160,9 +142,6 @@ export function resolveOptions(o: SimOptions): SimConfig {
   }
   const speedsSpec = o.speeds === undefined ? null : typeof o.speeds === 'string' ? o.speeds : o.speeds.join(',');
   const speeds = o.speeds === undefined ? null : parseSpeeds(o.speeds, n, seed);
-  if (select === 'fastest' && !usesTokens(policy)) {
-    throw new JiqConfigError('select', 'fastest token selection applies to the jiq policies', select);
-  }
   // The paper's 10^7/m for the token policies (about λ·r·10^7 jobs); as if r = 10 for the others.
   const horizon = o.horizon ?? (usesTokens(policy) ? 1e7 / m : 1e8 / n);
   if (!(typeof horizon === 'number' && Number.isFinite(horizon) && horizon > 0)) {

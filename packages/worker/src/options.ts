@@ -1,4 +1,4 @@
-import { JiqConfigError, probeModes, type ProbeMode } from '@jiq/core';
+import { JiqConfigError, resolvePolicyConfig, type ProbeMode, type TokenRule } from '@jiq/core';
 import { validateLinkSecurity, type BackoffPolicy, type Connector, type Logger, type TlsClientConfig } from '@jiq/shared';
 
 /** What a handler gets for one job. */
@@ -13,8 +13,6 @@ export interface JobContext {
 
 /** Runs one job; the returned bytes (or string, UTF-8) are the result. Throwing fails the job. */
 export type JobHandler = (job: JobContext) => Promise<Uint8Array | string | void> | Uint8Array | string | void;
-
-export type TokenMode = 'one' | 'multi';
 
 export interface WorkerMembershipOptions {
   redisUrl: string;
@@ -36,23 +34,31 @@ export interface WorkerOptions {
   id?: string;
   /** Servers hosted by this process, each FIFO with one job in service and its own token. Default 1. */
   slots?: number;
+  /**
+   * The cluster's dispatch policy (see `jiq policies`): the worker places tokens only for the
+   * token policies (jiq, jiq-pod). Default "jiq".
+   */
+  policy?: string;
   /** Dispatchers probed by an idle server (JIQ-SQ(d)); 1 = JIQ-Random. Default 1. */
   d?: number;
   /** Probe d distinct dispatchers, or d draws with replacement. Default "distinct". */
   probe?: ProbeMode;
-  /** Withdraw a held token when a job comes from elsewhere. Default true. */
+  /** Withdraw a held token when a job comes from elsewhere. Default false (as the simulator). */
   withdraw?: boolean;
   /**
    * "one": at most one outstanding token per server (the paper's model). "multi": place a
    * token on every idle transition, even with one outstanding. Default "one".
    */
-  tokens?: TokenMode;
+  tokens?: TokenRule;
   /** User job handler. Without one, jobs are synthetic: served for size x meanServiceMs. */
   handler?: JobHandler;
   /** Synthetic service time of a size-1 job, in ms. Default 50. */
   meanServiceMs?: number;
-  /** Relative speed of this worker's servers (synthetic jobs run size x mean / speed). Default 1. */
-  speed?: number;
+  /**
+   * Relative speed of this worker's servers (synthetic jobs run size x mean / speed): one
+   * number for every slot, or one per slot (cycled). Default 1.
+   */
+  speed?: number | readonly number[];
   seed?: number;
   /** Each dispatcher must answer within this at start. Default 5000 ms. */
   connectTimeoutMs?: number;
@@ -93,20 +99,17 @@ export function validateWorkerOptions(o: WorkerOptions): void {
     throw new JiqConfigError('dispatchers', 'addresses must be distinct', o.dispatchers);
   }
   integer('slots', o.slots ?? 1, 1, 1024);
-  const d = integer('d', o.d ?? 1, 1, 1_000_000);
-  const probe = o.probe ?? 'distinct';
-  if (!probeModes.get(probe)) throw new JiqConfigError('probe', `must be one of ${probeModes.names().join(' | ')}`, probe);
-  if (probe === 'distinct' && d > o.dispatchers.length && !o.membership) {
-    throw new JiqConfigError('d', `must be <= the number of dispatchers (${o.dispatchers.length}) when probing distinct dispatchers`, d);
-  }
-  if (o.tokens !== undefined && o.tokens !== 'one' && o.tokens !== 'multi') {
-    throw new JiqConfigError('tokens', 'must be "one" or "multi"', o.tokens);
-  }
-  if (o.tokens === 'multi' && (o.withdraw ?? true)) {
-    throw new JiqConfigError('tokens', '"multi" is a no-withdrawal variant; set withdraw: false', o.tokens);
-  }
+  integer('d', o.d ?? 1, 1, 1_000_000);
+  if (o.tokens !== undefined && typeof o.tokens !== 'string') throw new JiqConfigError('tokens', 'must be "one" or "multi"', o.tokens);
+  // The one policy validation of @jiq/core (the simulator's and the CLI's).
+  resolvePolicyConfig(
+    { policy: o.policy, d: o.d, probe: o.probe, tokens: o.tokens, withdraw: o.withdraw },
+    { m: o.membership ? undefined : o.dispatchers.length },
+  );
   positive('meanServiceMs', o.meanServiceMs ?? 50);
-  positive('speed', o.speed ?? 1);
+  const speeds = typeof o.speed === 'number' || o.speed === undefined ? [o.speed ?? 1] : o.speed;
+  if (!Array.isArray(speeds) || speeds.length === 0) throw new JiqConfigError('speed', 'must be a number > 0 or a non-empty list of them', o.speed);
+  for (const v of speeds) positive('speed', v);
   positive('connectTimeoutMs', o.connectTimeoutMs ?? 5_000);
   positive('probeTimeoutMs', o.probeTimeoutMs ?? 1_000);
   if (o.handler !== undefined && typeof o.handler !== 'function') {
@@ -117,3 +120,8 @@ export function validateWorkerOptions(o: WorkerOptions): void {
   validateLinkSecurity(o);
 }
 
+/** The speed of each of `slots` slots: one number for all, or a list cycled over them. */
+export function slotSpeeds(speed: number | readonly number[] | undefined, slots: number): number[] {
+  const list = typeof speed === 'number' || speed === undefined ? [speed ?? 1] : speed;
+  return Array.from({ length: slots }, (_, i) => list[i % list.length]!);
+}

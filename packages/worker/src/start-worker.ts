@@ -1,8 +1,8 @@
-import { createPrng } from '@jiq/core';
+import { createPrng, resolvePolicyConfig } from '@jiq/core';
 import { ExponentialBackoff, exposition, GrpcConnector, silentLogger, startOpsServer, type OpsServer } from '@jiq/shared';
 import { joinWorkerMembership } from './membership';
 import { workerMetrics } from './metrics-prometheus';
-import { validateWorkerOptions, type WorkerOptions } from './options';
+import { slotSpeeds, validateWorkerOptions, type WorkerOptions } from './options';
 import { WorkerCore, type WorkerCounters } from './worker-core';
 
 /** A running worker process (or embedded worker). */
@@ -19,6 +19,7 @@ export interface WorkerHandle {
 
 export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
   validateWorkerOptions(options);
+  const policy = resolvePolicyConfig({ policy: options.policy, tokens: options.tokens, withdraw: options.withdraw });
   const id = options.id ?? `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const log = (options.logger ?? silentLogger()).child({ workerId: id });
   const membership = options.membership ? await joinWorkerMembership(options.membership, log) : undefined;
@@ -30,11 +31,12 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       slots: options.slots ?? 1,
       d: options.d ?? 1,
       probe: options.probe ?? 'distinct',
-      withdraw: options.withdraw ?? true,
-      tokens: options.tokens ?? 'one',
+      withdraw: policy.withdraw,
+      placeTokens: policy.usesTokens,
+      tokens: policy.tokens,
       handler: options.handler,
       meanServiceMs: options.meanServiceMs ?? 50,
-      speed: options.speed ?? 1,
+      speeds: slotSpeeds(options.speed, options.slots ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       probeTimeoutMs: options.probeTimeoutMs ?? 1_000,
       rng: createPrng(options.seed ?? Math.floor(Math.random() * 2 ** 32)),

@@ -1,4 +1,4 @@
-import { ErrorCode, JiqRefusedError, pickShortest, probeModes, type Prng, type ProbeMode } from '@jiq/core';
+import { ErrorCode, JiqRefusedError, SqdPlacement, type Prng, type ProbeMode, type TokenRule } from '@jiq/core';
 import {
   type Assign,
   type BackoffPolicy,
@@ -9,10 +9,11 @@ import {
   type JobError,
   type Logger,
   type MessageInit,
+  type ProbeServers,
   clockOffsetMs,
   wallClockMs,
 } from '@jiq/shared';
-import type { JobHandler, TokenMode } from './options';
+import type { JobHandler } from './options';
 
 export interface WorkerCoreConfig {
   readonly workerId: string;
@@ -20,10 +21,13 @@ export interface WorkerCoreConfig {
   readonly d: number;
   readonly probe: ProbeMode;
   readonly withdraw: boolean;
-  readonly tokens: TokenMode;
+  /** False for token-less policies (random, round-robin, JSQ...): the slots place no tokens. */
+  readonly placeTokens: boolean;
+  readonly tokens: TokenRule;
   readonly handler: JobHandler | undefined;
   readonly meanServiceMs: number;
-  readonly speed: number;
+  /** Relative speed of each slot (synthetic jobs run size x mean / speed). */
+  readonly speeds: readonly number[];
   readonly connectTimeoutMs: number;
   readonly probeTimeoutMs: number;
   readonly rng: Prng;
@@ -103,7 +107,8 @@ export class WorkerCore {
   private readonly links: Link[];
   private readonly ready: Link[] = [];
   private readonly slots: Slot[];
-  private readonly probeScratch: Int32Array;
+  /** SQ(d) placement (the simulator's), one per effective d: distinct probes cap d at the dispatchers known. */
+  private readonly placements = new Map<number, SqdPlacement>();
   private started = false;
   private closing = false;
   private closed = false;
@@ -140,7 +145,6 @@ export class WorkerCore {
       owed: true,
       idleSinceMs: 0,
     }));
-    this.probeScratch = new Int32Array(Math.max(1, cfg.d));
   }
 
   /** Connects to every dispatcher (each must answer within connectTimeoutMs), then offers tokens. */
@@ -241,7 +245,9 @@ export class WorkerCore {
     channel.onClose((err) => {
       if (link.generation === generation) this.linkLost(link, err);
     });
-    channel.send({ hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speed, sentAtMs: wallClockMs() } });
+    channel.send({
+      hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speeds[0] ?? 1, slotSpeeds: [...this.cfg.speeds], sentAtMs: wallClockMs() },
+    });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         link.onReady = undefined;
@@ -259,6 +265,7 @@ export class WorkerCore {
   private fromDispatcher(link: Link, msg: DispatcherMessage): void {
     if (link.removed) return;
     if (msg.assign) this.assigned(link, msg.assign);
+    else if (msg.probeServers) this.answerProbe(link, msg.probeServers);
     else if (msg.probeReply) {
       const cb = link.probes.get(msg.probeReply.requestId);
       if (cb) {
@@ -359,6 +366,15 @@ export class WorkerCore {
     if (!slot.busy) this.startNext(slot);
   }
 
+  /** A dispatcher asks for the queue lengths of some slots (JSQ, JSQ(d), JIQ-Pod). */
+  private answerProbe(link: Link, probe: ProbeServers): void {
+    const lengths = probe.slots.map((i) => {
+      const slot = this.slots[i];
+      return slot ? slot.queue.length + (slot.busy ? 1 : 0) : 0xffffffff;
+    });
+    link.channel?.send({ lengths: { requestId: probe.requestId, lengths } });
+  }
+
   private withdrawAll(slot: Slot): void {
     for (const [epoch, l] of slot.tokens) {
       l.channel?.send({ withdraw: { token: { workerId: this.cfg.workerId, slot: slot.index, epoch }, sentAtMs: this.stamp(l) } });
@@ -406,7 +422,7 @@ export class WorkerCore {
     };
     const handler = this.cfg.handler;
     if (!handler) {
-      const ms = (q.job.size * this.cfg.meanServiceMs) / this.cfg.speed;
+      const ms = (q.job.size * this.cfg.meanServiceMs) / this.cfg.speeds[slot.index]!;
       setTimeout(() => finish(true, EMPTY, null), ms);
       return;
     }
@@ -428,6 +444,7 @@ export class WorkerCore {
       this.checkIdle();
       return;
     }
+    if (!this.cfg.placeTokens) return;
     if (this.cfg.tokens === 'one' && slot.tokens.size > 0) {
       slot.owed = false;
       return;
@@ -449,21 +466,21 @@ export class WorkerCore {
       return;
     }
     slot.owed = false;
-    const d = this.cfg.probe === 'distinct' ? Math.min(this.cfg.d, m) : this.cfg.d;
+    const placement = this.placementFor(m);
     let target: Link;
     let probeRttMs = 0;
-    if (d === 1) {
-      target = this.ready[Math.floor(this.cfg.rng.next() * m)]!;
+    if (placement.d === 1) {
+      target = this.ready[placement.choose(m, this.cfg.rng, () => 0)]!;
     } else {
-      probeModes.get(this.cfg.probe)!(m, d, this.cfg.rng, this.probeScratch);
-      const probed = Array.from(this.probeScratch.subarray(0, d), (i) => this.ready[i]!);
+      // Copied: other slots may sample while this one waits for its probes.
+      const probed = Array.from(placement.sampleProbes(m, this.cfg.rng), (i) => this.ready[i]!);
       slot.placing = true;
       const answers = await Promise.all(probed.map((l) => this.probe(l)));
       slot.placing = false;
       // The server must still be idle: in the model probing takes no time.
       if (!this.isIdle(slot) || this.closing) return;
       if (this.cfg.tokens === 'one' && slot.tokens.size > 0) return;
-      const chosen = pickShortest(answers.map((a) => a.length), d, this.cfg.rng);
+      const chosen = placement.pick(probed.map((_, i) => i), answers.map((a) => a.length), this.cfg.rng);
       target = probed[chosen]!;
       probeRttMs = answers[chosen]!.rttMs;
       if (!target.ready) {
@@ -484,6 +501,13 @@ export class WorkerCore {
         probeRttMs,
       },
     });
+  }
+
+  private placementFor(m: number): SqdPlacement {
+    const d = this.cfg.probe === 'distinct' ? Math.min(this.cfg.d, m) : this.cfg.d;
+    let p = this.placements.get(d);
+    if (!p) this.placements.set(d, (p = new SqdPlacement(d, this.cfg.probe)));
+    return p;
   }
 
   /** The I-queue length (Infinity if unreachable) and the probe's round trip (0 if it failed). */

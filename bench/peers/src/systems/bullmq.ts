@@ -3,10 +3,10 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { SystemName } from '../options';
 import { spawnChild } from '../processes';
-import { withBroker, type RunningSystem, type SystemContext } from './system';
+import { expectPayload, withBroker, type RunningSystem, type SystemContext } from './system';
 
 interface Waiter {
-  resolve(): void;
+  resolve(replyBytes: number): void;
   reject(err: Error): void;
 }
 
@@ -19,10 +19,12 @@ export async function startBullmq(ctx: SystemContext, concurrency: 1 | 10 | 50):
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   const worker = await spawnChild('bullmq-worker', [ctx.redisHost, String(ctx.redisPort), queueName, String(concurrency)]);
   const pending = new Map<string, Waiter>();
-  events.on('completed', ({ jobId }) => {
+  events.on('completed', ({ jobId, returnvalue }) => {
     const w = pending.get(jobId);
     pending.delete(jobId);
-    w?.resolve();
+    // The processor returns the job's data: its payload must come back.
+    const p = (returnvalue as { p?: unknown } | null)?.p;
+    w?.resolve(typeof p === 'string' ? p.length : -1);
   });
   events.on('failed', ({ jobId, failedReason }) => {
     const w = pending.get(jobId);
@@ -36,7 +38,7 @@ export async function startBullmq(ctx: SystemContext, concurrency: 1 | 10 | 50):
     name,
     pids: withBroker({ client: process.pid, worker: worker.pid }, ctx.redisPid),
     call: () =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<number>((resolve, reject) => {
         // Our own id, registered before add() so that a fast completion finds its waiter.
         const jobId = `j${++seq}`;
         pending.set(jobId, { resolve, reject });
@@ -44,7 +46,7 @@ export async function startBullmq(ctx: SystemContext, concurrency: 1 | 10 | 50):
           pending.delete(jobId);
           reject(err);
         });
-      }),
+      }).then((replyBytes) => expectPayload(name, ctx.payload.length, replyBytes)),
     stop: async () => {
       await worker.stop();
       await events.close();

@@ -4,7 +4,7 @@ import { spawnJiq } from '@jiq/cli';
 import { JiqClient } from '@jiq/client';
 import { createLogger, GrpcConnector, NatsConnector, type Connector } from '@jiq/shared';
 import { spawnChild, track } from '../processes';
-import { withBroker, type RunningSystem, type SystemContext } from './system';
+import { expectPayload, withBroker, type RunningSystem, type SystemContext } from './system';
 
 const SLOTS = 16;
 
@@ -24,10 +24,11 @@ export async function startJiq(ctx: SystemContext, transport: 'grpc' | 'nats'): 
   const client = new JiqClient({ dispatchers: [address], connector, logger, seed: 1 });
   await client.connect();
   const pids = { client: process.pid, dispatcher: dispatcher.ready.pid, worker: worker.pid };
+  const name = `jiq-${transport}` as const;
   return {
-    name: `jiq-${transport}`,
+    name,
     pids: transport === 'nats' ? withBroker(pids, ctx.natsPid) : pids,
-    call: () => client.send(ctx.payload, {}),
+    call: () => client.send(ctx.payload, {}).then((r) => expectPayload(name, ctx.payload.length, r.result.length)),
     stop: async () => {
       await client.close();
       await connector.close();

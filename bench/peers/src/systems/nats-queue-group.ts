@@ -2,7 +2,7 @@
 // queue group replies with the same bytes.
 import { connect } from 'nats';
 import { spawnChild } from '../processes';
-import { withBroker, type RunningSystem, type SystemContext } from './system';
+import { expectPayload, withBroker, type RunningSystem, type SystemContext } from './system';
 
 const SUBJECT = 'bench.echo';
 
@@ -12,7 +12,7 @@ export async function startNatsQueueGroup(ctx: SystemContext): Promise<RunningSy
   return {
     name: 'nats-queue-group',
     pids: withBroker({ client: process.pid, responder: responder.pid }, ctx.natsPid),
-    call: () => nc.request(SUBJECT, ctx.payload, { timeout: 30_000 }),
+    call: () => nc.request(SUBJECT, ctx.payload, { timeout: 30_000 }).then((m) => expectPayload('nats-queue-group', ctx.payload.length, m.data.length)),
     stop: async () => {
       await nc.close();
       await responder.stop();

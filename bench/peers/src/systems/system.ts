@@ -27,3 +27,20 @@ export interface SystemContext {
 export function withBroker(pids: Record<string, number>, brokerPid: number | undefined): RolePids {
   return brokerPid === undefined ? pids : { ...pids, broker: brokerPid };
 }
+
+/** A reply without the job's payload: the system did not run the no-op job as asked. */
+export class WrongReplyError extends Error {
+  constructor(
+    readonly system: SystemName,
+    readonly expectedBytes: number,
+    readonly gotBytes: number,
+  ) {
+    super(`${system}: a reply carried ${gotBytes} bytes instead of the job's ${expectedBytes}-byte payload`);
+    this.name = 'WrongReplyError';
+  }
+}
+
+/** Every job is a no-op that returns its payload: a reply of another size is an error, not a figure. */
+export function expectPayload(system: SystemName, expectedBytes: number, gotBytes: number): void {
+  if (gotBytes !== expectedBytes) throw new WrongReplyError(system, expectedBytes, gotBytes);
+}

@@ -6,6 +6,7 @@ import { spawnJiq, type JiqChild } from './child-process';
 import { childSecurity } from './child-security';
 import { INVISIBLE_SHARE_WARNING, mergeHopMs, tokenInvisibleShare, type HopMs } from './hop-delays';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';
+import { SpeedClassTally, type SpeedClassFigures } from './speed-classes';
 
 export interface ClusterRunOptions {
   log: Logger;
@@ -86,6 +87,8 @@ export interface ClusterResult {
   dispatchers: DispatcherSummary[];
   /** Empirical CDF of the measured response times (units of the mean service time): (x, P(R <= x)). */
   responseCdf?: { x: number; p: number }[];
+  /** With --speeds: per speed class, the share of jobs, utilisation and E[R] (as the simulator's). */
+  speedClasses?: SpeedClassFigures[];
 }
 
 const SPAWN_CONCURRENCY = 6;
@@ -135,7 +138,11 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     o.onPhase?.(`starting ${p.dispatchers} dispatchers`);
     const dispatchers = await inBatches(Array.from({ length: p.dispatchers }), SPAWN_CONCURRENCY, async (_, i) => {
       const c = await spawnJiq(
-        ['dispatcher', '--port', '0', '--id', `d${i}`, '--select', p.select, '--seed', String(deriveSeed(p.seed, 1, i)), ...childLog],
+        [
+          'dispatcher', '--port', '0', '--id', `d${i}`, '--policy', p.policy, '--select', p.select,
+          ...(p.policy === 'jsq-d' ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
+          '--seed', String(deriveSeed(p.seed, 1, i)), ...childLog,
+        ],
         { timeoutMs: 30_000, env, onStderr: forward },
       );
       children.push(c);
@@ -143,14 +150,17 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     });
     const addresses = dispatchers.map((c) => c.ready.address!);
     o.onPhase?.(`starting ${p.workers} workers`);
+    // Workers place tokens only for the token policies; their --d is the token placement's.
     const workerArgs = [
-      '--dispatchers', addresses.join(','), '--slots', String(p.slots), '--d', String(p.d), '--probe', p.probe,
+      '--dispatchers', addresses.join(','), '--slots', String(p.slots), '--policy', p.policy,
+      '--d', String(p.usesTokens ? p.d : 1), '--probe', p.probe,
       p.withdraw ? '--withdraw' : '--no-withdraw', ...(p.multiToken ? ['--multi-token'] : []),
       '--mean-service-ms', String(p.meanServiceMs), ...childLog,
     ];
     const workers = await inBatches(Array.from({ length: p.workers }), SPAWN_CONCURRENCY, async (_, i) => {
       if (o.signal?.aborted) throw new Error('aborted');
-      const c = await spawnJiq(['worker', ...workerArgs, '--id', `w${i}`, '--seed', String(deriveSeed(p.seed, 2, i))], {
+      const speed = p.speeds ? ['--speed', p.speeds.slice(i * p.slots, (i + 1) * p.slots).join(',')] : [];
+      const c = await spawnJiq(['worker', ...workerArgs, ...speed, '--id', `w${i}`, '--seed', String(deriveSeed(p.seed, 2, i))], {
         timeoutMs: 30_000,
         env,
         onStderr: forward,
@@ -173,6 +183,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     client = new JiqClient({ dispatchers: addresses, connector, seed: deriveSeed(p.seed, 3), logger: o.log });
     await client.connect();
     const rate = totalRatePerSecond(p);
+    const speedTally = p.speeds ? new SpeedClassTally(p.speeds, p.slots) : undefined;
     o.onPhase?.(`load: ${rate.toFixed(1)} jobs/s for ${p.durationSec} s (warm-up ${p.warmupSec} s)`);
     const load: LoadResult = await runLoad(client, {
       ratePerSecond: rate,
@@ -183,6 +194,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       arrivals: p.arrivals,
       onProgress: o.onProgress,
       signal: o.signal,
+      onMeasured: speedTally ? (r, size) => speedTally.add(r, size) : undefined,
     });
     const final = await stats();
     const running: RunningCluster = { dispatcherAddresses: addresses, dispatchers, workers, connector, stats: () => stats() };
@@ -191,7 +203,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     await client.close(5_000);
     client = undefined;
     await stopAll();
-    return summarise(p, load, final);
+    return summarise(p, load, final, speedTally);
   } finally {
     o.signal?.removeEventListener('abort', abort);
     if (client) await client.close(0);
@@ -200,22 +212,25 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
   }
 }
 
-function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[]): ClusterResult {
+function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[], speedTally?: SpeedClassTally): ClusterResult {
   const sum = (f: (s: DispatcherStats) => number): number => stats.reduce((a, s) => a + f(s), 0);
   const arrivals = sum((s) => s.arrivals);
   const window = sum((s) => s.windowMs);
   const servers = p.workers * p.slots;
+  const capacity = p.speeds ? p.speeds.reduce((a, v) => a + v, 0) : servers;
   const invisibleShare = tokenInvisibleShare(stats);
   return {
     params: {
-      dispatchers: p.dispatchers, workers: p.workers, slots: p.slots, lambda: p.lambda, d: p.d, withdraw: p.withdraw,
+      policy: p.policy, dispatchers: p.dispatchers, workers: p.workers, slots: p.slots, lambda: p.lambda, d: p.d,
+      fallbackD: p.fallbackD, speeds: p.speedsSpec, withdraw: p.withdraw,
       select: p.select, probe: p.probe, multiToken: p.multiToken, jobs: p.jobs.spec, meanServiceMs: p.meanServiceMs,
       durationSec: p.durationSec, warmupSec: p.warmupSec, seed: p.seed, transport: p.transport, arrivals: p.arrivals, r: servers / p.dispatchers,
     },
     q0: arrivals > 0 ? sum((s) => s.emptyArrivals) / arrivals : NaN,
     q0Time: window > 0 ? sum((s) => s.emptyTimeMs) / window : NaN,
     q0Ci95: load.q0Ci95,
-    meanResponse: load.meanResponse,
+    // With speeds, in units of the nominal mean job (the measured mean service depends on the policy).
+    meanResponse: speedTally ? speedTally.meanResponse : load.meanResponse,
     meanResponseCi95: load.meanResponseCi95,
     hopMs: mergeHopMs(stats),
     tokenInvisibleShare: invisibleShare,
@@ -227,7 +242,7 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
     lost: load.lost,
     errors: load.errors,
     targetLambda: p.lambda,
-    achievedLambda: (load.achievedRatePerSecond * p.meanServiceMs) / (1000 * servers),
+    achievedLambda: (load.achievedRatePerSecond * p.meanServiceMs) / (1000 * capacity),
     byTokenShare: load.byTokenShare,
     raceBusy: sum((s) => s.raceBusy),
     raceWithdrawn: sum((s) => s.raceWithdrawn),
@@ -254,6 +269,7 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[])
       meanTokens: s.windowMs > 0 ? s.tokenTimeMs / s.windowMs : NaN,
     })),
     ...(load.responseCdf ? { responseCdf: load.responseCdf } : {}),
+    ...(speedTally ? { speedClasses: speedTally.figures((p.durationSec - p.warmupSec) * 1000) } : {}),
   };
 }
 

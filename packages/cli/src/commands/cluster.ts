@@ -10,16 +10,18 @@ import { storeClusterRun } from '../stats/store-run';
 import { addAuthTokenFlag, sharedToken, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
+const CLUSTER_DEFAULTS = { dispatchers: 2, workers: 10 };
+
 export function registerClusterCommand(program: Command): void {
   addAuthTokenFlag(addScaleOutFlags(addClusterFlags(
     program
       .command('cluster')
       .description('start m dispatcher and n worker processes, drive an open-loop Poisson load, print the measurements'),
-    { dispatchers: 2, workers: 10 },
+    CLUSTER_DEFAULTS,
   ), { transport: false }))
     .option('--json', 'print one JSON object', false)
     .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & { json: boolean; childLogLevel: string }) => {
-      const p = validateClusterFlags(flags);
+      const p = validateClusterFlags(flags, CLUSTER_DEFAULTS);
       const scaleOut = resolveScaleOut(flags);
       const log = createLogger('jiq-cluster', process.env.JIQ_LOG_LEVEL ?? 'warn');
       const progress = createProgress(!flags.json);

@@ -1,6 +1,7 @@
 import { startDispatcher } from '@jiq/dispatcher';
 import { createLogger } from '@jiq/shared';
 import { Option, type Command } from 'commander';
+import { DISPATCH_POLICIES, TOKEN_SELECTIONS, type DispatchPolicyName, type TokenSelectionName } from '@jiq/core';
 import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../options';
 import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
@@ -15,8 +16,11 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--id <id>', 'dispatcher id (default: generated)')
     .addOption(new Option('--host <host>', 'interface to listen on (gRPC)').env('JIQ_HOST').default('127.0.0.1'))
     .option('--port <port>', 'port to listen on (0 = any free port)', parseNonNegativeInt('--port'), 7400)
-    .option('--select <policy>', 'token selection: fcfs | lcfs', parseChoice('--select', ['fcfs', 'lcfs'] as const), 'fcfs')
-    .option('--fallback <policy>', 'when the I-queue is empty: random | pod', parseChoice('--fallback', ['random', 'pod'] as const), 'random')
+    .option('--policy <policy>', `dispatch policy (see jiq policies): ${DISPATCH_POLICIES.join(' | ')}`, parseChoice('--policy', DISPATCH_POLICIES), 'jiq')
+    .option('--select <sel>', `token selection: ${TOKEN_SELECTIONS.join(' | ')}`, parseChoice('--select', TOKEN_SELECTIONS), 'fcfs')
+    .option('--d <d>', 'servers probed per job by jsq-d (default 2)', parsePositiveInt('--d'))
+    .option('--fallback-d <d>', 'servers probed by jiq-pod\'s fallback', parsePositiveInt('--fallback-d'), 2)
+    .option('--probe-timeout-ms <ms>', 'a server probe unanswered after this counts as an infinite queue', parsePositiveInt('--probe-timeout-ms'), 1000)
     .option('--max-payload-bytes <n>', 'refuse larger payloads with INVALID_ARGUMENT', parsePositiveInt('--max-payload-bytes'), 4 * 1024 * 1024)
     .option('--seed <n>', 'seed of the dispatcher\'s random choices', parseNonNegativeInt('--seed'))
     .addOption(new Option('--max-slots-per-worker <k>', 'refuse a worker announcing more slots').env('JIQ_MAX_SLOTS_PER_WORKER')
@@ -31,7 +35,8 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
     .action(async (o: RawScaleOutFlags & RawMetricsFlags & RawSecurityFlags & {
-      maxSlotsPerWorker: number; id?: string; host: string; port: number; select: 'fcfs' | 'lcfs'; fallback: 'random' | 'pod'; maxPayloadBytes: number;
+      maxSlotsPerWorker: number; id?: string; host: string; port: number; policy: DispatchPolicyName; select: TokenSelectionName; d?: number;
+      fallbackD: number; probeTimeoutMs: number; maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
       jobTimeoutMs: number; maxAttempts: number; maxWorkerTimeouts: number; maxInFlight: number; maxStreams: number; drainTimeoutMs: number;
     }) => {
@@ -39,7 +44,8 @@ export function registerDispatcherCommand(program: Command): void {
       const security = resolveDispatcherSecurity(o, scale.transport);
       const logger = createLogger('jiq-dispatcher', o.logLevel);
       const handle = await startDispatcher({
-        id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, select: o.select, fallback: o.fallback,
+        id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, policy: o.policy, select: o.select, d: o.d,
+        fallbackD: o.fallbackD, probeTimeoutMs: o.probeTimeoutMs,
         maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger, maxSlotsPerWorker: o.maxSlotsPerWorker, ...security,
         jobTimeoutMs: o.jobTimeoutMs, maxAttempts: o.maxAttempts, maxWorkerTimeouts: o.maxWorkerTimeouts,
         maxInFlight: o.maxInFlight, maxStreams: o.maxStreams, drainTimeoutMs: o.drainTimeoutMs,

@@ -84,7 +84,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--r <list>', 'servers per dispatcher n/m; a comma list sweeps', parseNumberList('--r', (v) => (v > 0 ? null : 'must be > 0')))
     .option('--lambda <list>', 'load per server in (0, 1); a comma list sweeps', parseNumberList('--lambda', (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1)')))
     .option('--d <list>', 'dispatchers probed by an idle server; a comma list sweeps', parseNumberList('--d', (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1')))
-    .option('--withdraw [list]', 'withdraw tokens (default); --withdraw on,off sweeps')
+    .option('--withdraw [list]', 'withdraw tokens (default off); --withdraw on,off sweeps')
     .option('--no-withdraw', 'never withdraw tokens')
     .option('--select <list>', 'token selection fcfs | lcfs; a comma list sweeps', parseChoiceList('--select', ['fcfs', 'lcfs'] as const))
     .option('--probe <mode>', 'distinct | replace', parseChoice('--probe', ['distinct', 'replace'] as const), 'distinct')

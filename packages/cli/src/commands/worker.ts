@@ -1,6 +1,6 @@
 import { createLogger } from '@jiq/shared';
 import { loadHandler, startWorker } from '@jiq/worker';
-import { JiqConfigError } from '@jiq/core';
+import { DISPATCH_POLICIES, JiqConfigError, PROBE_MODES, type DispatchPolicyName } from '@jiq/core';
 import { Option, type Command } from 'commander';
 import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
 import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
@@ -19,21 +19,22 @@ export function registerWorkerCommand(program: Command): void {
       .env('JIQ_DISPATCHERS').argParser(parseAddressList('--dispatchers')))
     .option('--id <id>', 'worker id (default: generated)')
     .option('--slots <k>', 'servers in this process', parsePositiveInt('--slots'), 1)
+    .option('--policy <policy>', `the cluster's dispatch policy: tokens only for jiq | jiq-pod (${DISPATCH_POLICIES.join(' | ')})`, parseChoice('--policy', DISPATCH_POLICIES), 'jiq')
     .option('--d <d>', 'dispatchers probed by an idle server (1 = JIQ-Random)', parsePositiveInt('--d'), 1)
-    .option('--probe <mode>', 'distinct | replace', parseChoice('--probe', ['distinct', 'replace'] as const), 'distinct')
-    .option('--withdraw', 'withdraw a token when a job arrives from elsewhere (default)')
-    .option('--no-withdraw', 'never withdraw tokens (at most one outstanding per server)')
+    .option('--probe <mode>', 'distinct | replace', parseChoice('--probe', PROBE_MODES), 'distinct')
+    .option('--withdraw', 'withdraw a token when a job arrives from elsewhere')
+    .option('--no-withdraw', 'never withdraw tokens (default; at most one outstanding per server)')
     .option('--multi-token', 'without withdrawals: place a token on every idle transition', false)
     .option('--mean-service-ms <ms>', 'service time of a size-1 synthetic job', parseNumber('--mean-service-ms'), 50)
-    .option('--speed <x>', 'relative speed of this worker', parseNumber('--speed'), 1)
+    .option('--speed <list>', 'relative speed of this worker\'s slots: one number, or one per slot (comma list, cycled)', parseSpeedList, [1])
     .option('--seed <n>', 'seed of the probe choices', parseNonNegativeInt('--seed'))
     .option('--connect-timeout-ms <ms>', 'each dispatcher must answer within this', parsePositiveInt('--connect-timeout-ms'), 5000)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
     .action(async (o: RawScaleOutFlags & RawMetricsFlags & RawSecurityFlags & {
-      dispatchers?: string[]; id?: string; slots: number; d: number; probe: 'distinct' | 'replace'; withdraw: boolean;
-      multiToken: boolean; meanServiceMs: number; speed: number; seed?: number; connectTimeoutMs: number;
+      dispatchers?: string[]; id?: string; slots: number; policy: DispatchPolicyName; d: number; probe: 'distinct' | 'replace'; withdraw?: boolean;
+      multiToken: boolean; meanServiceMs: number; speed: number[]; seed?: number; connectTimeoutMs: number;
       logLevel?: string; exitWithParent: boolean; json: boolean; handler?: string;
     }) => {
       const scale = resolveScaleOut(o);
@@ -45,7 +46,7 @@ export function registerWorkerCommand(program: Command): void {
       let handle;
       try {
         handle = await startWorker({
-          dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, d: o.d, probe: o.probe, withdraw: o.withdraw,
+          dispatchers: o.dispatchers ?? [], connector, membership: membershipOf(scale), id: o.id, slots: o.slots, policy: o.policy, d: o.d, probe: o.probe, withdraw: o.withdraw,
           tokens: o.multiToken ? 'multi' : 'one', meanServiceMs: o.meanServiceMs, speed: o.speed, seed: o.seed,
           connectTimeoutMs: o.connectTimeoutMs, logger, handler, metrics: metricsOf(o, '127.0.0.1'),
         });
@@ -62,4 +63,12 @@ export function registerWorkerCommand(program: Command): void {
         await connector.close();
       }, { exitWithParent: o.exitWithParent });
     });
+}
+
+function parseSpeedList(raw: string): number[] {
+  const list = raw.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  for (const v of list) {
+    if (!(Number.isFinite(v) && v > 0)) throw new JiqConfigError('--speed', 'each speed must be a finite number > 0', raw);
+  }
+  return list;
 }

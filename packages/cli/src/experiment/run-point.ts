@@ -61,11 +61,30 @@ function rel(x: number | null | undefined, ref: number | null | undefined): numb
   return (x - ref) / ref;
 }
 
-/** The simulator at the point with the hop delays the cluster measured (same seed and horizon as `sim`). */
-export function simulateDelayed(p: ExperimentPoint, s: ExperimentSettings, cluster: Pick<ClusterResult, 'hopMs' | 'meanServiceMs'>): SimDelayedEntry {
+/**
+ * The load the cluster's servers actually carried: the achieved arrival rate times the measured
+ * mean service time (a loaded host stretches service past --mean-service-ms), per server.
+ */
+export function effectiveLambda(p: ExperimentPoint, s: ExperimentSettings, cluster: Pick<ClusterResult, 'achievedLambda' | 'meanServiceMs'>): number {
+  const stretch = cluster.meanServiceMs / s.meanServiceMs;
+  const lambda = cluster.achievedLambda * stretch;
+  return Number.isFinite(lambda) && lambda > 0 ? lambda : p.lambda;
+}
+
+/**
+ * The simulator at the point with the hop delays the cluster measured and the load its servers
+ * carried (same seed and horizon as `sim`); null figures when that load is >= 1.
+ */
+export function simulateDelayed(
+  p: ExperimentPoint,
+  s: ExperimentSettings,
+  cluster: Pick<ClusterResult, 'hopMs' | 'meanServiceMs' | 'achievedLambda'>,
+): SimDelayedEntry {
   const delays = delaysFromCluster(cluster, s.delayLaw);
-  const r = simulate({ ...simOptions(p, s), delays: delaysOption(delays) });
-  return { q0: r.q0, q0Ci95: r.q0Ci95, meanResponse: r.meanResponse, meanResponseCi95: r.meanResponseCi95, delays };
+  const lambda = effectiveLambda(p, s, cluster);
+  if (!(lambda < 1)) return { q0: null, q0Ci95: null, meanResponse: null, meanResponseCi95: null, lambda, delays };
+  const r = simulate({ ...simOptions(p, s), lambda, delays: delaysOption(delays) });
+  return { q0: r.q0, q0Ci95: r.q0Ci95, meanResponse: r.meanResponse, meanResponseCi95: r.meanResponseCi95, lambda, delays };
 }
 
 export interface PointHooks {

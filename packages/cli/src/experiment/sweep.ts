@@ -33,9 +33,10 @@ export function parseChoiceList<T extends string>(flag: string, choices: readonl
 const ON = ['on', 'true', 'yes', 'withdraw', '1'];
 const OFF = ['off', 'false', 'no', 'no-withdraw', '0'];
 
-/** `--withdraw` alone is on; `--withdraw on,off` sweeps; `--no-withdraw` is off. */
+/** `--withdraw` alone is on; `--withdraw on,off` sweeps; `--no-withdraw` (the default) is off. */
 export function parseWithdrawList(raw: boolean | string | undefined): boolean[] {
-  if (raw === undefined || raw === true) return [true];
+  if (raw === true) return [true];
+  if (raw === undefined) return [false];
   if (raw === false) return [false];
   return splitList('--withdraw', raw).map((s) => {
     const v = s.toLowerCase();

@@ -45,6 +45,8 @@ export interface SimDelayedEntry {
   q0Ci95: number | null;
   meanResponse: number | null;
   meanResponseCi95: number | null;
+  /** The load simulated: achieved λ × measured / nominal mean service time (null figures when >= 1: overloaded). */
+  lambda: number;
   delays: MeasuredDelays;
 }
 

@@ -100,11 +100,21 @@ export class SqdPlacement {
     return this.probes;
   }
 
+  /**
+   * The dispatcher to place the token at, given the I-queue lengths of the probed ones
+   * (`lengths[i]` of `probes[i]`): the shortest, ties at random. The worker calls it once its
+   * probes have answered; `choose` calls it at once.
+   */
+  pick<T>(probes: ArrayLike<T>, lengths: ArrayLike<number>, rng: Prng): T {
+    return probes[pickShortest(lengths, this.d, rng)]!;
+  }
+
   /** Probes synchronously through `lengthOf` and returns the chosen dispatcher. */
   choose(m: number, rng: Prng, lengthOf: (dispatcher: number) => number): number {
+    // d = 1 reads no length: the same single draw as sampleProbes, without the lookup.
     if (this.d === 1) return Math.floor(rng.next() * m);
     this.sample(m, this.d, rng, this.probes);
     for (let i = 0; i < this.d; i++) this.lengths[i] = lengthOf(this.probes[i]!);
-    return this.probes[pickShortest(this.lengths, this.d, rng)]!;
+    return this.pick(this.probes, this.lengths, rng);
   }
 }

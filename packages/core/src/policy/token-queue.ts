@@ -112,6 +112,18 @@ export class TokenQueue {
     return true;
   }
 
+  /**
+   * Removes `server`'s token (whatever its epoch) as a selection that picked it by position,
+   * like a pop: its epoch goes to `poppedEpoch`. Returns false (and changes nothing) if absent.
+   */
+  take(server: number): boolean {
+    const slot = this.find(server);
+    if (slot < 0) return false;
+    this.poppedEpoch = this.slotEpoch[slot]!;
+    this.drop(slot);
+    return true;
+  }
+
   /** Removes whatever token `server` holds here (the server left). */
   remove(server: number): boolean {
     const slot = this.find(server);
