@@ -61,7 +61,7 @@ describe('jiq experiment on the real cluster', () => {
       '--withdraw', 'on,off', '--select', 'lcfs', '--jobs', 'exp',
       '--mean-service-ms', '200', '--duration', '70', '--sim-horizon', '40000', '--seed', '3',
       '--out', out, '--json',
-    ]);
+    ], 290_000); // two 70 s points, the cluster's start and stop, three simulations each: ~4 min on a loaded host
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);

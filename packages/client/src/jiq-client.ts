@@ -349,7 +349,9 @@ export class JiqClient {
 
   /** The synchronous part of submit, for load generators that must not await per job. */
   send(payload: Uint8Array, options: SubmitOptions): Promise<SubmitResult> {
-    if (this.live.length === 0) return Promise.reject(new JiqUnavailableError('no dispatcher is reachable'));
+    // With no dispatcher live right now (all restarting or lost), the job waits up to one
+    // connect timeout for one to come back (see orphan), then fails UNAVAILABLE.
+    if (this.closed) return Promise.reject(new JiqUnavailableError('client is closed'));
     const jobId = options.id ?? `${this.clientId}-${++this.seq}`;
     if (this.sentCount >= this.maxInFlight && this.whenFull === 'fail') {
       this.counters.refusedFull++;

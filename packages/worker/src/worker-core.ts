@@ -149,7 +149,18 @@ export class WorkerCore {
 
   /** Connects to every dispatcher (each must answer within connectTimeoutMs), then offers tokens. */
   async start(): Promise<void> {
-    await Promise.all(this.links.map((l) => this.connectAtStart(l)));
+    // One dispatcher answering is enough to serve: the others (restarting, frozen) are retried
+    // with backoff, so a worker restarted during a dispatcher outage still starts. A refusal
+    // (wrong token, id in use) fails the start at once.
+    const results = await Promise.allSettled(this.links.map((l) => this.connectAtStart(l)));
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ link: this.links[i]!, err: r.reason as Error }] : []));
+    const refused = failed.find((f) => f.err instanceof JiqRefusedError);
+    if (refused) throw refused.err;
+    if (failed.length > 0 && failed.length === this.links.length) throw failed[0]!.err;
+    for (const f of failed) {
+      this.log.warn({ dispatcher: f.link.address, err: f.err.message }, 'dispatcher did not answer at start; retrying in the background');
+      void this.reconnect(f.link);
+    }
     this.started = true;
     for (const s of this.slots) this.becameIdle(s);
   }
