@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * small app on them: what a user who installs jiq gets.
  */
 const ROOT = join(__dirname, '..');
-const PACKAGES = ['core', 'shared', 'dispatcher', 'worker', 'client', 'model', 'sim', 'cli'] as const;
+const PACKAGES = ['core', 'shared', 'dispatcher', 'worker', 'client', 'model', 'sim', 'dashboard', 'cli'] as const;
 /** What a gRPC-only application installs. */
 const APP_PACKAGES = ['core', 'shared', 'dispatcher', 'worker', 'client'] as const;
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';

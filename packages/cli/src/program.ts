@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommand } from './commands/cluster';
+import { registerDashboardCommand } from './commands/dashboard';
 import { registerDispatcherCommand } from './commands/dispatcher';
 import { registerLoadCommand } from './commands/load';
 import { registerExperimentCommand } from './commands/experiment';
@@ -34,6 +35,7 @@ const registrations: ((program: Command) => void)[] = [
   registerClusterCommand,
   registerLoadCommand,
   registerStatsCommand,
+  registerDashboardCommand,
   registerModelCommand,
   registerSimCommand,
   registerExperimentCommand,

@@ -27,6 +27,8 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Stop early (Ctrl-C). */
   signal?: AbortSignal;
+  /** Every successful reply, warm-up included (the live dashboard's response times). */
+  onReply?: (r: SubmitResult) => void;
   /** Every measured reply (after the warm-up), with its job's size: per-server breakdowns. */
   onMeasured?: (r: SubmitResult, size: number) => void;
 }
@@ -118,6 +120,7 @@ export async function runLoad(client: JiqClient, o: LoadOptions): Promise<LoadRe
 
   const onResult = (measure: boolean, seq: number, size: number) => (r: SubmitResult) => {
     completed++;
+    o.onReply?.(r);
     if (r.info.attempts > 1) redispatched++;
     if (!measure) return;
     measured++;

@@ -21,6 +21,7 @@ import { admitWorker } from './worker-admission';
 import { JobDeadlines } from './job-deadlines';
 import { ServerProbes } from './server-probes';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
+import { SlotLoadBook } from './slot-loads';
 
 export interface DispatcherCoreConfig {
   readonly id: string;
@@ -113,6 +114,7 @@ const DRAIN_GRACE_MS = 1_000;
 export class DispatcherCore implements DispatcherHandlers {
   readonly tokens = new TokenQueue(64);
   readonly registry = new ServerRegistry();
+  private readonly slotLoads = new SlotLoadBook();
   readonly probes: ServerProbes;
   private readonly probing = new Set<Probing>();
   readonly meter: IQueueMeter;
@@ -333,6 +335,7 @@ export class DispatcherCore implements DispatcherHandlers {
     const deadline = timeoutMs > 0 ? this.now() + timeoutMs : Infinity;
     const entry: InFlight = { ticket, job, waiters, key, server, worker, byToken, attempts, deadline };
     this.inFlight.set(ticket, entry);
+    this.slotLoads.assign(server, byToken);
     if (deadline !== Infinity) this.deadlines.add(ticket, deadline);
     this.probes.sent(server);
     if (key !== '') this.byKey.set(key, entry);
@@ -510,7 +513,10 @@ export class DispatcherCore implements DispatcherHandlers {
     }
     this.inFlight.delete(done.ticket);
     entry.timeouts = 0;
-    if (done.raceBusy) this.counters.raceBusy++;
+    if (done.raceBusy) {
+      this.counters.raceBusy++;
+      this.slotLoads.race(job.server);
+    }
     if (done.raceWithdrawn) this.counters.raceWithdrawn++;
     if (done.ok) this.counters.completed++;
     else this.counters.failed++;
@@ -663,6 +669,7 @@ export class DispatcherCore implements DispatcherHandlers {
             epoch: this.tokens.epochOf(server),
           }))
         : [],
+      slots: request.includeSlots ? this.slotLoads.list(this.registry, [...this.inFlight.values()].map((j) => j.server)) : [],
     };
     if (request.reset) {
       this.meter.reset();

@@ -83,7 +83,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   const membership: DispatcherMembership | undefined = o.membership
     ? await joinMembership(o.membership, (w) => core.dropWorker(w), log.child({ dispatcherId: o.id }), {
       id: o.id,
-      read: () => numericFields(core.stats({ reset: false, includeTokens: false, authToken: '' })),
+      read: () => numericFields(core.stats({ reset: false, includeTokens: false, authToken: '', includeSlots: false })),
     }).catch(async (err: unknown) => {
       await ops?.close();
       throw err;
@@ -119,7 +119,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     id: o.id,
     address: server.address,
     metricsAddress: ops?.address,
-    stats: (reset = false) => core.stats({ reset, includeTokens: false, authToken: '' }),
+    stats: (reset = false) => core.stats({ reset, includeTokens: false, authToken: '', includeSlots: false }),
     close: () => {
       closing ??= (async () => {
         state = 'draining';

@@ -19,6 +19,7 @@ export type {
   PlaceToken,
   ProbeReply,
   ProbeRequest,
+  SlotLoad,
   ProbeServers,
   ServerLengths,
   StatsRequest,

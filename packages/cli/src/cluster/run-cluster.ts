@@ -1,5 +1,6 @@
 import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
 import { deriveSeed } from '@jiq/core';
+import type { DashboardHandle, RunParams } from '@jiq/dashboard';
 import { generateAuthToken, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
@@ -21,6 +22,8 @@ export interface ClusterRunOptions {
   env?: NodeJS.ProcessEnv;
   /** NATS / Redis settings (default: gRPC, static member lists). */
   scaleOut?: ScaleOut;
+  /** A live dashboard to show this run on (it watches the dispatchers and the load's replies). */
+  dashboard?: DashboardHandle;
   /** The shared secret of the run (default: a fresh random one, so no other local process can join). */
   authToken?: string;
 }
@@ -149,6 +152,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       return c;
     });
     const addresses = dispatchers.map((c) => c.ready.address!);
+    o.dashboard?.watch({ connector, dispatchers: () => addresses, params: runParams(p) });
     o.onPhase?.(`starting ${p.workers} workers`);
     // Workers place tokens only for the token policies; their --d is the token placement's.
     const workerArgs = [
@@ -194,9 +198,11 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       arrivals: p.arrivals,
       onProgress: o.onProgress,
       signal: o.signal,
+      ...(o.dashboard ? { onReply: (r) => o.dashboard!.recordReply({ latencyMs: r.latencyMs, sojournMs: r.info.sojournMs, serviceMs: r.info.serviceMs }) } : {}),
       onMeasured: speedTally ? (r, size) => speedTally.add(r, size) : undefined,
     });
     const final = await stats();
+    await o.dashboard?.pollNow();
     const running: RunningCluster = { dispatcherAddresses: addresses, dispatchers, workers, connector, stats: () => stats() };
     if (o.afterLoad) await o.afterLoad(running);
     o.onPhase?.('stopping');
@@ -205,11 +211,21 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     await stopAll();
     return summarise(p, load, final, speedTally);
   } finally {
+    o.dashboard?.unwatch();
     o.signal?.removeEventListener('abort', abort);
     if (client) await client.close(0);
     await stopAll().catch(() => abort());
     await connector.close();
   }
+}
+
+/** The running point as the dashboard's predictions need it (none for selections the model lacks). */
+function runParams(p: ClusterParams): RunParams | null {
+  if (p.select === 'fastest') return null;
+  return {
+    n: p.workers * p.slots, m: p.dispatchers, lambda: p.lambda, d: p.d, withdraw: p.withdraw, select: p.select,
+    probe: p.probe, jobs: p.jobs.spec,
+  };
 }
 
 function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[], speedTally?: SpeedClassTally): ClusterResult {

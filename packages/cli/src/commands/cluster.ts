@@ -1,6 +1,7 @@
 import { createLogger } from '@jiq/shared';
 import type { Command } from 'commander';
 import { addClusterFlags } from '../cluster/cluster-flags';
+import { addDashboardFlags, openDashboard } from '../dashboard/dashboard-flag';
 import { validateClusterFlags, type RawClusterFlags } from '../cluster/cluster-params';
 import { renderClusterResult } from '../cluster/render';
 import { runCluster } from '../cluster/run-cluster';
@@ -13,17 +14,18 @@ import { addScaleOutFlags, resolveScaleOut, type RawScaleOutFlags } from '../sca
 const CLUSTER_DEFAULTS = { dispatchers: 2, workers: 10 };
 
 export function registerClusterCommand(program: Command): void {
-  addAuthTokenFlag(addScaleOutFlags(addClusterFlags(
+  addDashboardFlags(addAuthTokenFlag(addScaleOutFlags(addClusterFlags(
     program
       .command('cluster')
       .description('start m dispatcher and n worker processes, drive an open-loop Poisson load, print the measurements'),
     CLUSTER_DEFAULTS,
-  ), { transport: false }))
+  ), { transport: false })))
     .option('--json', 'print one JSON object', false)
-    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & { json: boolean; childLogLevel: string }) => {
+    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & { json: boolean; childLogLevel: string; dashboardPort?: number; dashboardHost?: string }) => {
       const p = validateClusterFlags(flags, CLUSTER_DEFAULTS);
       const scaleOut = resolveScaleOut(flags);
       const log = createLogger('jiq-cluster', process.env.JIQ_LOG_LEVEL ?? 'warn');
+      const dashboard = await openDashboard(flags, log);
       const progress = createProgress(!flags.json);
       const controller = new AbortController();
       const onSigint = (): void => {
@@ -38,6 +40,7 @@ export function registerClusterCommand(program: Command): void {
           log,
           childLogLevel: flags.childLogLevel,
           scaleOut,
+          dashboard,
           authToken: sharedToken(flags),
           signal: controller.signal,
           onPhase: (t) => progress.phase(t),
@@ -63,6 +66,7 @@ export function registerClusterCommand(program: Command): void {
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);
+        await dashboard?.close();
       }
     });
 }

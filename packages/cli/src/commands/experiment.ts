@@ -2,6 +2,7 @@ import { ARRIVAL_PROCESSES, type ArrivalProcess } from '@jiq/client';
 import { JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/core';
 import { createLogger } from '@jiq/shared';
 import { Option, type Command } from 'commander';
+import { addDashboardFlags, openDashboard } from '../dashboard/dashboard-flag';
 import { DELAY_LAWS, type DelayLawName } from '../experiment/measured-delays';
 import { ensureWritableDir, writeReport } from '../experiment/report';
 import { experimentProgress } from '../experiment/progress';
@@ -38,6 +39,8 @@ interface ExperimentFlags {
   preset?: string;
   out?: string;
   json: boolean;
+  dashboardPort?: number;
+  dashboardHost?: string;
 }
 
 const SWEEP_FLAGS = ['lambda', 'd', 'r', 'select', 'withdraw', 'workers', 'n', 'dispatchers', 'm', 'jobs', 'probe'] as const;
@@ -74,8 +77,8 @@ function points(flags: ExperimentFlags, cmd: Command): { points: ExperimentPoint
 
 /** `jiq experiment`: the real cluster, the simulator (same n, m) and the model side by side. */
 export function registerExperimentCommand(program: Command): void {
-  program
-    .command('experiment')
+  addDashboardFlags(program
+    .command('experiment'))
     .description('run the real cluster, the simulator (same n, m) and the mean-field model at each point of a sweep; print one table, write a report')
     .option('--workers <n>', 'servers: worker processes (default 20; presets: 50)', parsePositiveInt('--workers'))
     .option('--n <N>', 'same as --workers', parsePositiveInt('--n'))
@@ -122,6 +125,7 @@ export function registerExperimentCommand(program: Command): void {
       if (flags.out !== undefined) ensureWritableDir(flags.out);
 
       const log = createLogger('jiq-experiment', process.env.JIQ_LOG_LEVEL ?? 'warn');
+      const dashboard = await openDashboard(flags, log);
       const progress = experimentProgress(pts.length, flags.json);
       const controller = new AbortController();
       const onSignal = (): void => {
@@ -140,6 +144,7 @@ export function registerExperimentCommand(program: Command): void {
           rows.push(
             await runPoint(p, settings, {
               log,
+              dashboard,
               signal: controller.signal,
               onProgress: (pr) => progress.point(i, (0.9 * pr.elapsedMs) / pr.durationMs, `${label} · ${pr.submitted} jobs`),
             }),
@@ -151,6 +156,7 @@ export function registerExperimentCommand(program: Command): void {
         progress.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await dashboard?.close();
       }
       if (controller.signal.aborted) {
         process.exitCode = 130;

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JiqConfigError } from '@jiq/core';
 import { plotSpecs, renderSvg } from './plots';
+import { svgToPng } from './png';
 import type { PaperValue } from './presets';
 import { markdownTable } from './table';
 import type { ExperimentResult, ExperimentRow } from './types';
@@ -37,13 +38,16 @@ function paperTable(rows: ExperimentRow[], paper: (PaperValue | null)[]): string
   return lines.length > 2 ? lines.join('\n') : '';
 }
 
-/** Writes results.json, summary.md and the SVG plots; returns the file names. */
+/** Writes results.json, summary.md and the plots (SVG, and a PNG of each); returns the file names. */
 export async function writeReport(dir: string, result: ExperimentResult, command: string, paper?: (PaperValue | null)[]): Promise<string[]> {
   const files: string[] = [];
   const plots = plotSpecs(result.rows);
   for (const p of plots) {
-    writeFileSync(join(dir, p.file), await renderSvg(p.spec));
-    files.push(p.file);
+    const svg = await renderSvg(p.spec);
+    const png = p.file.replace(/\.svg$/, '.png');
+    writeFileSync(join(dir, p.file), svg);
+    writeFileSync(join(dir, png), svgToPng(svg));
+    files.push(p.file, png);
   }
   const md = [
     '# jiq experiment',

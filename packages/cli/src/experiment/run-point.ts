@@ -1,4 +1,5 @@
 import type { LoadProgress } from '@jiq/client';
+import type { DashboardHandle } from '@jiq/dashboard';
 import type { Logger } from '@jiq/shared';
 import { resolveOptions, simulate, type SimOptions, type SimResult } from '@jiq/sim';
 import { validateClusterFlags, type ClusterParams } from '../cluster/cluster-params';
@@ -92,6 +93,8 @@ export interface PointHooks {
   signal?: AbortSignal;
   onPhase?: (text: string) => void;
   onProgress?: (p: LoadProgress) => void;
+  /** The live dashboard (--dashboard-port): it follows the running point. */
+  dashboard?: DashboardHandle;
 }
 
 /** Runs one point: the real cluster, then the simulator and the model at the same parameters. */
@@ -102,6 +105,7 @@ export async function runPoint(p: ExperimentPoint, s: ExperimentSettings, hooks:
     signal: hooks.signal,
     onPhase: hooks.onPhase,
     onProgress: hooks.onProgress,
+    dashboard: hooks.dashboard,
   });
   hooks.onPhase?.('simulating');
   const sim: SimResult = simulate(simOptions(p, s));

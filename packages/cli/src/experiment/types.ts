@@ -1,23 +1,15 @@
 import type { ArrivalProcess } from '@jiq/client';
-import type { ProbeMode } from '@jiq/core';
+import type { RunParams } from '@jiq/dashboard';
 import type { SimResult } from '@jiq/sim';
 import type { ClusterResult } from '../cluster/run-cluster';
 import type { DelayLawName, MeasuredDelays } from './measured-delays';
 
-/** One point of an experiment: the policy and system parameters that vary in a sweep. */
-export interface ExperimentPoint {
-  /** Servers (worker processes, one slot each). */
-  n: number;
-  /** Dispatchers. */
-  m: number;
-  lambda: number;
-  d: number;
-  withdraw: boolean;
-  select: 'fcfs' | 'lcfs';
-  probe: ProbeMode;
-  /** Job-size spec (one parser for every engine). */
-  jobs: string;
-}
+/**
+ * One point of an experiment: the policy and system parameters that vary in a sweep (n servers
+ * are worker processes with one slot each). The same shape as the point the live dashboard
+ * predicts for, so one type serves both.
+ */
+export type ExperimentPoint = RunParams;
 
 /** Settings shared by every point of an experiment. */
 export interface ExperimentSettings {

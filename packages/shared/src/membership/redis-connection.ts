@@ -36,7 +36,10 @@ export async function connectRedis(url: string, o: RedisConnectOptions = {}): Pr
     retryStrategy: (times) => backoff.delayMs(times),
   });
   let errors = 0;
+  // A refused AUTH arrives here; connect() itself only says "Connection is closed".
+  let lastError: Error | undefined;
   redis.on('error', (err: Error) => {
+    lastError = err;
     if (errors++ % 20 === 0) o.log?.warn({ err: err.message }, 'Redis connection error');
   });
   let timer: NodeJS.Timeout | undefined;
@@ -51,8 +54,9 @@ export async function connectRedis(url: string, o: RedisConnectOptions = {}): Pr
   } catch (err) {
     redis.disconnect();
     const safe = redactUrl(url);
-    if (AUTH_REFUSED.test((err as Error).message)) {
-      throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `Redis at ${safe} refused the credentials: ${(err as Error).message} (put them in the URL: redis://user:password@host:port)`, safe, { cause: err });
+    const authError = [err as Error, lastError].find((e) => e !== undefined && AUTH_REFUSED.test(e.message));
+    if (authError) {
+      throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `Redis at ${safe} refused the credentials: ${authError.message} (put them in the URL: redis://user:password@host:port)`, safe, { cause: authError });
     }
     throw new JiqUnavailableError(`Redis unreachable at ${safe}: ${(err as Error).message}`, safe, { cause: err });
   } finally {
