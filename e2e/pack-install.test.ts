@@ -154,15 +154,17 @@ await dispatcher.close();
       join(app, 'typed.ts'),
       `import { startDispatcher, type DispatcherOptions } from '@jiq/dispatcher';
 import { ErrorCode, JiqJobError, type ErrorCodeName } from '@jiq/core';
-const ok: DispatcherOptions = { select: 'lcfs', fallback: 'random' };
+const ok: DispatcherOptions = { select: 'lcfs', policy: 'jiq-pod', fallbackD: 2 };
 // @ts-expect-error: not a token selection
 const bad: DispatcherOptions = { select: 'newest' };
+// @ts-expect-error: fallback was replaced by policy 'jiq' | 'jiq-pod'
+const old: DispatcherOptions = { fallback: 'random' };
 const name: ErrorCodeName = 'HANDLER_FAILED';
 export async function run(): Promise<void> {
   const d = await startDispatcher(ok);
   const e = new JiqJobError(ErrorCode.UNAVAILABLE, 'x', 'j');
   const n: ErrorCodeName | 'UNKNOWN' = e.codeName;
-  console.log(d.address, bad, name, n);
+  console.log(d.address, bad, old, name, n);
 }
 `,
     );
