@@ -1,10 +1,11 @@
 import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
-import { deriveSeed } from '@jiq/core';
+import { deriveSeed, JiqConfigError } from '@jiq/core';
 import type { DashboardHandle, RunParams } from '@jiq/dashboard';
-import { generateAuthToken, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { generateAuthToken, readTlsClientFiles, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
-import { childSecurity } from './child-security';
+import { childSecurity, childTlsArgs } from './child-security';
+import { makeEphemeralCerts, type EphemeralCerts } from './ephemeral-certs';
 import { INVISIBLE_SHARE_WARNING, mergeHopMs, tokenInvisibleShare, type HopMs } from './hop-delays';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';
 import { SpeedClassTally, type SpeedClassFigures } from './speed-classes';
@@ -26,6 +27,8 @@ export interface ClusterRunOptions {
   dashboard?: DashboardHandle;
   /** The shared secret of the run (default: a fresh random one, so no other local process can join). */
   authToken?: string;
+  /** gRPC over TLS: a CA made for this run, dispatchers serving its certificate, workers and the load trusting it. */
+  tls?: boolean;
 }
 
 export interface RunningCluster {
@@ -78,6 +81,11 @@ export interface ClusterResult {
   responseP90: number;
   responseP99: number;
   meanServiceMs: number;
+  /**
+   * Measured ms of a size-1 job at speed 1 (the unit of meanResponse): meanServiceMs without
+   * speeds; with speeds Σ service·speed / Σ size, whatever share the fast servers got.
+   */
+  nominalServiceMs: number;
   meanSojournMs: number;
   meanLatencyMs: number;
   latencyP99Ms: number;
@@ -117,7 +125,15 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
   const children: JiqChild[] = [];
   const scale: ScaleOut = o.scaleOut ?? { transport: 'grpc', natsUrl: undefined, redisUrl: undefined, prefix: 'jiq', membershipTtlMs: 3000 };
   const authToken = o.authToken ?? generateAuthToken();
-  const connector = await createConnector(scale, 'jiq-cluster', o.log, { authToken });
+  if (o.tls && scale.transport !== 'grpc') {
+    throw new JiqConfigError('--tls', 'applies to gRPC; over NATS, TLS is between each process and the NATS server (--nats-tls-ca)');
+  }
+  const certs: EphemeralCerts | undefined = o.tls ? makeEphemeralCerts() : undefined;
+  const tls = certs ? readTlsClientFiles({ caFile: certs.caFile }) : undefined;
+  const connector = await createConnector(scale, 'jiq-cluster', o.log, { authToken, tls }).catch((err: unknown) => {
+    certs?.remove();
+    throw err;
+  });
   const secured = childSecurity(scale, authToken, o.env);
   const env = secured.env;
   const scaleArgs = ['--transport', scale.transport, '--cluster', scale.prefix, '--membership-ttl-ms', String(scale.membershipTtlMs), ...secured.args];
@@ -144,7 +160,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
         [
           'dispatcher', '--port', '0', '--id', `d${i}`, '--policy', p.policy, '--select', p.select,
           ...(p.policy === 'jsq-d' ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
-          '--seed', String(deriveSeed(p.seed, 1, i)), ...childLog,
+          '--seed', String(deriveSeed(p.seed, 1, i)), ...childTlsArgs('dispatcher', certs), ...childLog,
         ],
         { timeoutMs: 30_000, env, onStderr: forward },
       );
@@ -159,7 +175,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       '--dispatchers', addresses.join(','), '--slots', String(p.slots), '--policy', p.policy,
       '--d', String(p.usesTokens ? p.d : 1), '--probe', p.probe,
       p.withdraw ? '--withdraw' : '--no-withdraw', ...(p.multiToken ? ['--multi-token'] : []),
-      '--mean-service-ms', String(p.meanServiceMs), ...childLog,
+      '--mean-service-ms', String(p.meanServiceMs), ...childTlsArgs('worker', certs), ...childLog,
     ];
     const workers = await inBatches(Array.from({ length: p.workers }), SPAWN_CONCURRENCY, async (_, i) => {
       if (o.signal?.aborted) throw new Error('aborted');
@@ -209,13 +225,15 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     await client.close(5_000);
     client = undefined;
     await stopAll();
-    return summarise(p, load, final, speedTally);
+    const result = summarise(p, load, final, speedTally);
+    return { ...result, params: { ...result.params, tls: certs !== undefined } };
   } finally {
     o.dashboard?.unwatch();
     o.signal?.removeEventListener('abort', abort);
     if (client) await client.close(0);
     await stopAll().catch(() => abort());
     await connector.close();
+    certs?.remove();
   }
 }
 
@@ -247,7 +265,8 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[],
     q0Ci95: load.q0Ci95,
     // With speeds, in units of the nominal mean job (the measured mean service depends on the policy).
     meanResponse: speedTally ? speedTally.meanResponse : load.meanResponse,
-    meanResponseCi95: load.meanResponseCi95,
+    // The load's CI is in units of its measured mean service; rescaled to meanResponse's unit.
+    meanResponseCi95: speedTally ? (load.meanResponseCi95 * speedTally.meanResponse) / load.meanResponse : load.meanResponseCi95,
     hopMs: mergeHopMs(stats),
     tokenInvisibleShare: invisibleShare,
     stationarity: load.stationarity,
@@ -268,6 +287,7 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[],
     responseP90: load.responseP90,
     responseP99: load.responseP99,
     meanServiceMs: load.meanServiceMs,
+    nominalServiceMs: speedTally ? speedTally.unitMs : load.meanServiceMs,
     meanSojournMs: load.meanSojournMs,
     meanLatencyMs: load.meanLatencyMs,
     latencyP99Ms: load.latencyP99Ms,

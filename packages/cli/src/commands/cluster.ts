@@ -21,7 +21,8 @@ export function registerClusterCommand(program: Command): void {
     CLUSTER_DEFAULTS,
   ), { transport: false })))
     .option('--json', 'print one JSON object', false)
-    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & { json: boolean; childLogLevel: string; dashboardPort?: number; dashboardHost?: string }) => {
+    .option('--tls', 'gRPC over TLS: a CA made for this run (openssl) signs the dispatchers\' certificate; workers and the load trust it', false)
+    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & { json: boolean; tls: boolean; childLogLevel: string; dashboardPort?: number; dashboardHost?: string }) => {
       const p = validateClusterFlags(flags, CLUSTER_DEFAULTS);
       const scaleOut = resolveScaleOut(flags);
       const log = createLogger('jiq-cluster', process.env.JIQ_LOG_LEVEL ?? 'warn');
@@ -42,6 +43,7 @@ export function registerClusterCommand(program: Command): void {
           scaleOut,
           dashboard,
           authToken: sharedToken(flags),
+          tls: flags.tls,
           signal: controller.signal,
           onPhase: (t) => progress.phase(t),
           onProgress: (pr) =>
@@ -56,7 +58,7 @@ export function registerClusterCommand(program: Command): void {
         }
         for (const w of result.warnings) process.stderr.write(`jiq cluster: warning: ${w}\n`);
         // With --redis the result is also stored under a run id (see `jiq stats --runs`).
-        const runId = scaleOut.redisUrl ? await storeClusterRun(scaleOut.redisUrl, scaleOut.prefix, result) : undefined;
+        const runId = scaleOut.redisUrl ? await storeClusterRun(scaleOut.redisUrl, scaleOut.prefix, result, scaleOut.redisTlsCaFile) : undefined;
         printResult(runId ? { ...result, runId } : result, flags.json,
           () => `${renderClusterResult(result)}${runId ? `\nstored in Redis as run ${runId}` : ''}`);
       } catch (err) {
