@@ -85,11 +85,15 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
         watching = false;
         await watcher;
         const stats = await restingStats(cluster);
+        // The delay-aware prediction runs in a worker thread once enough hops were measured.
+        await expect.poll(async () => (await dashboard!.pollNow()).predictions?.simDelayedQ0 ?? null, { timeout: 30_000, interval: 500 }).not.toBeNull();
         await dashboard!.pollNow();
         const state = await fetchState(dashboard!);
         // The page gets the same state over server-sent events.
         const want = state.q0 === null ? '–' : state.q0.toFixed(3);
         await expect.poll(() => page.locator('[data-testid=q0] .value').textContent(), { timeout: 5_000 }).toBe(want);
+        await expect.poll(() => page.locator('[data-testid=sim-delayed-q0] .value').textContent(), { timeout: 5_000 })
+          .toBe(state.predictions!.simDelayedQ0!.toFixed(3));
         atRest = { stats, state, shownQ0: want };
         await page.screenshot({ path: process.env.JIQ_DASHBOARD_SCREENSHOT ?? `${process.env.TMPDIR ?? '/tmp'}/jiq-dashboard-test.png`, fullPage: true });
       },
@@ -111,6 +115,17 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
     expect(state.params).toMatchObject({ n: WORKERS, m: 2, lambda: 0.5, d: 2, withdraw: true, jobs: 'exp' });
     expect(state.modelQ0).toBeGreaterThan(0);
     expect(state.modelQ0).toBeLessThan(1);
+    // The delay-aware prediction ran with the hops this cluster measured: every hop it takes is a
+    // positive delay, and delays can only hide idle servers, so its q0 is not below the zero-delay
+    // simulator's beyond the two CIs.
+    const p = state.predictions!;
+    expect(p.simDelayedInput!.assign).toBeGreaterThan(0);
+    expect(p.simDelayedInput!.place).toBeGreaterThan(0);
+    expect(p.simDelayedInput!.probe).toBeGreaterThan(0);
+    expect(p.simDelayedInput!.lambda).toBeGreaterThanOrEqual(0.5 * 0.95);
+    expect(p.simDelayedQ0).toBeGreaterThan(0);
+    expect(p.simDelayedQ0).toBeLessThan(1);
+    expect(p.simDelayedQ0! + p.simDelayedQ0Ci95! + p.simQ0Ci95!).toBeGreaterThanOrEqual(p.simQ0!);
     expect(state.dispatchers.map((d) => d.id).sort()).toEqual(stats.map((s) => s.dispatcherId).sort());
     for (const s of stats) {
       const d = state.dispatchers.find((x) => x.id === s.dispatcherId)!;
