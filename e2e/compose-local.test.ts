@@ -1,11 +1,13 @@
 import { spawnJiq, type JiqChild } from '@jiq/cli';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { localCommand, localEnv, parseWithCli, readCompose, startOrder, type ComposeService } from './helpers/compose-local';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localCommand, localEnv, localSecrets, parseWithCli, readCompose, SECRETS_DIR, startOrder, type ComposeService } from './helpers/compose-local';
 import { runJiq } from './helpers/jiq-processes';
-import { useNatsAndRedis } from './helpers/nats-and-redis';
+import { freePort } from './helpers/ports';
+import { requireService, type ServiceHandle } from './helpers/services';
 
 const ROOT = join(__dirname, '..');
 const COMPOSE = join(ROOT, 'compose.yaml');
@@ -13,6 +15,7 @@ const COMPOSE = join(ROOT, 'compose.yaml');
 const LOCAL_PROFILES = ['handler'];
 /** Replicas are honoured, capped to keep the run CI-sized. */
 const MAX_REPLICAS = 4;
+const GEN_CERTS = join(ROOT, 'deploy', 'gen-certs.sh');
 
 function isInfra(s: ComposeService): 'nats' | 'redis' | 'prometheus' | undefined {
   if (s.jiq) return undefined;
@@ -34,10 +37,36 @@ describe('compose.yaml', () => {
     for (const s of services.filter((x) => x.jiq)) {
       expect(s.environment.JIQ_TRANSPORT, s.name).toBe('nats');
       expect(s.environment.JIQ_NATS_URL, s.name).toMatch(/^nats:\/\/nats:\d+$/);
-      expect(s.environment.JIQ_REDIS_URL, s.name).toMatch(/^redis:\/\/redis:\d+$/);
+      expect(s.environment.JIQ_REDIS_URL, s.name).toMatch(/^rediss:\/\/redis:\d+$/);
       expect(s.dependsOn, s.name).toEqual(expect.arrayContaining(['nats', 'redis']));
     }
     expect(services.every((s) => s.jiq || isInfra(s) !== undefined)).toBe(true);
+  });
+
+  it('every link is secured: TLS to NATS and Redis, NATS and Redis passwords and jiq\'s token, all from mounted secrets', () => {
+    for (const s of services.filter((x) => x.jiq)) {
+      const env = s.environment;
+      for (const k of ['JIQ_AUTH_TOKEN_FILE', 'JIQ_NATS_TLS_CA', 'JIQ_NATS_PASS_FILE', 'JIQ_REDIS_TLS_CA', 'JIQ_REDIS_PASSWORD_FILE']) {
+        expect(env[k], `${s.name} ${k}`).toMatch(new RegExp(`^${SECRETS_DIR}/`));
+      }
+      expect(env.JIQ_NATS_USER, s.name).toBe('jiq');
+      // No secret in the file itself, nor in argv.
+      for (const k of ['JIQ_AUTH_TOKEN', 'JIQ_NATS_PASS']) expect(env[k], `${s.name} ${k}`).toBeUndefined();
+      expect(env.JIQ_REDIS_URL, s.name).not.toContain('@');
+      expect(s.command.join(' '), s.name).not.toMatch(/pass|token/i);
+      // Every /run/secrets path it names is a secret it mounts.
+      expect(() => localSecrets(s, env), s.name).not.toThrow();
+    }
+    const nats = services.find((s) => s.name === 'nats')!;
+    expect(nats.command.slice(0, 2)).toEqual(['-c', `${SECRETS_DIR}/nats_conf`]);
+    const redis = services.find((s) => s.name === 'redis')!;
+    expect(redis.command.slice(0, 2)).toEqual(['redis-server', `${SECRETS_DIR}/redis_conf`]);
+    // The plaintext port is off: only TLS (the config's tls-port) is served.
+    expect(redis.command.join(' ')).toContain('--port 0');
+    // Every secret comes from the folder deploy/gen-certs.sh writes, and that folder is never committed or sent to a build.
+    for (const s of services) for (const x of s.secrets) expect(x.file, `${s.name} ${x.name}`).toBe(join(ROOT, 'deploy', 'secrets', x.name));
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8')).toMatch(/^deploy\/secrets\/?$/m);
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^deploy\/secrets\/?$/m);
   });
 
   it('every jiq service\'s command parses with the CLI\'s real option parser, under the service\'s environment', async () => {
@@ -65,19 +94,49 @@ describe('compose.yaml', () => {
     expect(existsSync(join(ROOT, 'deploy', 'docker', 'healthcheck.cjs'))).toBe(true);
   });
 
-  describe('run as local processes (no Docker)', () => {
-    const infra = useNatsAndRedis();
+  describe('run as local processes with the secrets deploy/gen-certs.sh makes (no Docker)', () => {
+    // The script writes the secrets and the NATS/Redis configs naming them by this folder, so the
+    // servers run the very configs compose mounts, and every /run/secrets/<name> maps to <dir>/<name>.
+    let secrets = '';
+    let nats: ServiceHandle | null = null;
+    let redis: ServiceHandle | null = null;
+    let redisTlsPort = 0;
     const children: JiqChild[] = [];
+    beforeAll(async () => {
+      secrets = mkdtempSync(join(tmpdir(), 'jiq-compose-secrets-'));
+      execFileSync(GEN_CERTS, ['--out', secrets, '--paths-in', secrets, '--days', '2', '--force'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      redisTlsPort = await freePort();
+      // Loopback plaintext ports stay for the helpers' readiness checks (they answer NOAUTH / require TLS).
+      [nats, redis] = await Promise.all([
+        requireService('nats', { extraArgs: () => ['-c', join(secrets, 'nats_conf')] }),
+        requireService('redis', { extraArgs: () => ['--include', join(secrets, 'redis_conf'), '--tls-port', String(redisTlsPort)] }),
+      ]);
+    });
+    beforeEach((ctx) => {
+      if (!nats || !redis) ctx.skip();
+    });
     afterAll(async () => {
-      // Workers before dispatchers (as compose stops dependants first).
+      // Workers before dispatchers (as compose stops dependants first), then the servers.
       for (const c of children.reverse()) await c.stop(5_000);
+      await Promise.all([nats?.stop(), redis?.stop()]);
+      if (secrets) rmSync(secrets, { recursive: true, force: true });
     });
 
-    it('starts every service, runs the load profile, and every job completes', async () => {
-      const replaced = { nats: infra.nats.url, redis: infra.redis.url };
+    const envOf = (s: ComposeService, names: string[]): Record<string, string> => {
+      const replaced = { nats: nats!.url, redis: `rediss://127.0.0.1:${redisTlsPort}` };
+      return localSecrets(s, localEnv(s.environment, names, replaced), (x) => join(secrets, basename(x.file)));
+    };
+
+    it('deploy/gen-certs.sh keeps the CA key private and refuses to overwrite secrets', () => {
+      expect(statSync(secrets).mode & 0o777).toBe(0o700);
+      expect(statSync(join(secrets, 'ca_key')).mode & 0o777).toBe(0o600);
+      const again = spawnSync(GEN_CERTS, ['--out', secrets], { encoding: 'utf8' });
+      expect(again.status).toBe(2);
+      expect(again.stderr).toContain('--force');
+    });
+
+    it('starts every service over TLS with the token, runs the load profile, and every job completes; a load without the token or the CA is refused', async () => {
       const names = services.map((s) => s.name);
-      // With shared servers from NATS_URL / REDIS_URL, keep this run's subjects and keys apart.
-      const isolate = infra.nats.source === 'env' || infra.redis.source === 'env' ? { JIQ_CLUSTER: `compose${process.pid}` } : {};
       const logs: string[] = [];
       const onStderr = (line: string): void => {
         logs.push(line);
@@ -90,7 +149,7 @@ describe('compose.yaml', () => {
         if (s.profiles.includes('load')) loadService = s;
         if (s.profiles.length > 0 && !s.profiles.some((p) => LOCAL_PROFILES.includes(p))) continue;
         // One host for every replica: each takes a free metrics port instead of the container's 9464.
-        const env = { ...localEnv(s.environment, names, replaced), ...isolate, JIQ_METRICS_PORT: '0' };
+        const env = { ...envOf(s, names), JIQ_METRICS_PORT: '0' };
         const n = Math.min(s.replicas, MAX_REPLICAS);
         const spawned = await Promise.all(Array.from({ length: n }, () => spawnJiq(localCommand(s), { timeoutMs: 20_000, env, onStderr })));
         children.push(...spawned);
@@ -107,7 +166,7 @@ describe('compose.yaml', () => {
       expect(started.get('worker')).toBeGreaterThan(0);
       expect(loadService).toBeDefined();
 
-      const env = { ...localEnv(loadService!.environment, names, replaced), ...isolate };
+      const env = envOf(loadService!, names);
       const run = await runJiq(loadService!.command, 90_000, env);
       expect(run.code, `${run.stderr}\n${logs.slice(-20).join('\n')}`).toBe(0);
       const result = JSON.parse(run.stdout) as { dispatchers: string[]; workers: number; submitted: number; completed: number; lost: number; failed: number };
@@ -119,6 +178,17 @@ describe('compose.yaml', () => {
       expect(result.lost).toBe(0);
       expect(result.failed).toBe(0);
       for (const c of children) expect(c.child.exitCode).toBeNull();
+
+      // The same load without jiq's token: the dispatchers refuse its sessions.
+      const { JIQ_AUTH_TOKEN_FILE: _token, ...noToken } = env;
+      const refused = await runJiq([...loadService!.command.filter((a) => a !== '--json'), '--duration', '1'], 30_000, { ...noToken, JIQ_AUTH_TOKEN: '' });
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain('UNAUTHENTICATED');
+      // Without the CA, the NATS server's certificate is not trusted: nothing connects in the clear.
+      const { JIQ_NATS_TLS_CA: _ca, ...noCa } = env;
+      const untrusted = await runJiq([...loadService!.command, '--duration', '1'], 30_000, noCa);
+      expect(untrusted.code, untrusted.stderr).not.toBe(0);
+      expect(untrusted.stderr).toMatch(/certificate|TLS|tls/);
     });
   });
 });

@@ -2,7 +2,7 @@
 // shared secret refuses wrong, missing or plaintext peers with a message naming the cause, serves
 // the right ones, and refuses the rogue scenarios of the issue (a worker without the token, a
 // worker impersonating a live worker id, a Stats reset without the token, too many slots).
-import { spawnJiq, type JiqChild } from '@jiq/cli';
+import { runCluster, spawnJiq, validateClusterFlags, type JiqChild } from '@jiq/cli';
 import { JiqClient } from '@jiq/client';
 import { ErrorCode, JiqRefusedError } from '@jiq/core';
 import { createLogger, GrpcConnector, readTlsClientFiles } from '@jiq/shared';
@@ -230,5 +230,38 @@ describe('mTLS: --tls-client-ca', () => {
       await client.close();
       await w.stop(5_000);
     }
+  });
+});
+
+describe('jiq cluster --tls', () => {
+  it('runs the measured cluster over TLS with the run\'s token: every job completes, and the dispatchers refuse plaintext', async () => {
+    const p = validateClusterFlags({ dispatchers: 2, workers: 2, lambda: 0.3, duration: 2, warmup: 0.5, meanServiceMs: 10, seed: 3 }, {});
+    let plaintextError: unknown;
+    let address = '';
+    const result = await runCluster(p, {
+      log: silent,
+      tls: true,
+      env: CLEAN_ENV,
+      afterLoad: async (cluster) => {
+        address = cluster.dispatcherAddresses[0]!;
+        // The run's own connector talks TLS; a plaintext one (with no CA) is not answered.
+        expect((await cluster.stats()).every((s) => s.workers === 2)).toBe(true);
+        const plain = new GrpcConnector({ authToken: TOKEN });
+        plaintextError = await plain.stats(address, {}, 1_500).then(() => undefined, (err: unknown) => err);
+        await plain.close();
+      },
+    });
+    expect(result.params.tls).toBe(true);
+    expect(result.jobs).toBeGreaterThan(0);
+    expect(result.completed).toBe(result.jobs);
+    expect(result.failed + result.lost).toBe(0);
+    expect(address).toMatch(/:\d+$/);
+    expect(plaintextError).toBeInstanceOf(Error);
+  }, 90_000);
+
+  it('over NATS, --tls is refused naming the flag', async () => {
+    const run = await runJiq(['cluster', '--transport', 'nats', '--nats', 'nats://127.0.0.1:1', '--tls', '--lambda', '0.5', '--duration', '1'], 20_000, CLEAN_ENV);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--tls');
   });
 });

@@ -24,7 +24,12 @@ export interface ComposeService {
   volumes: { host: string; container: string }[];
   /** The healthcheck's CMD arguments (without "CMD"), or undefined when it has none or is disabled. */
   healthcheck: string[] | undefined;
+  /** Docker secrets: mounted at /run/secrets/<name>, from `file` (relative to the compose file's folder). */
+  secrets: { name: string; file: string }[];
 }
+
+/** Where Docker mounts a service's secrets. */
+export const SECRETS_DIR = '/run/secrets';
 
 interface RawService {
   image?: string;
@@ -36,6 +41,7 @@ interface RawService {
   profiles?: string[];
   volumes?: string[];
   healthcheck?: { test?: string[]; disable?: boolean };
+  secrets?: (string | { source: string; target?: string })[];
 }
 
 function volumesOf(raw: RawService['volumes'], dir: string): ComposeService['volumes'] {
@@ -71,8 +77,16 @@ function commandOf(raw: RawService['command']): string[] {
 }
 
 export function readCompose(path: string): ComposeService[] {
-  const doc = parse(readFileSync(path, 'utf8'), { merge: true }) as { services?: Record<string, RawService> };
+  const doc = parse(readFileSync(path, 'utf8'), { merge: true }) as { services?: Record<string, RawService>; secrets?: Record<string, { file?: string }> };
   if (!doc.services) throw new Error(`${path}: no services`);
+  const secretsOf = (name: string, raw: RawService['secrets']): ComposeService['secrets'] =>
+    (raw ?? []).map((r) => {
+      const ref = typeof r === 'string' ? { source: r } : r;
+      if (ref.target !== undefined) throw new Error(`compose.yaml: ${name}: secret ${ref.source}: a target path is not modelled; mount it as /run/secrets/${ref.source}`);
+      const file = doc.secrets?.[ref.source]?.file;
+      if (file === undefined) throw new Error(`compose.yaml: ${name} uses secret ${ref.source}, which the top-level secrets do not define with a file`);
+      return { name: ref.source, file: isAbsolute(file) ? file : join(path, '..', file) };
+    });
   return Object.entries(doc.services).map(([name, s]) => ({
     name,
     jiq: s.build !== undefined || /^jiq(:|$)/.test(s.image ?? ''),
@@ -84,6 +98,22 @@ export function readCompose(path: string): ComposeService[] {
     profiles: s.profiles ?? [],
     volumes: volumesOf(s.volumes, join(path, '..')),
     healthcheck: healthcheckOf(s.healthcheck),
+    secrets: secretsOf(name, s.secrets),
+  }));
+}
+
+/**
+ * A service's environment with every /run/secrets/<name> path (a secret it mounts) replaced by the
+ * host file holding that secret; `hostFile` may redirect them (a test's own generated secrets).
+ * A path to a secret the service does not mount is an error: the container could not read it.
+ */
+export function localSecrets(s: ComposeService, env: Record<string, string>, hostFile: (secret: { name: string; file: string }) => string = (x) => x.file): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => {
+    if (!v.startsWith(`${SECRETS_DIR}/`)) return [k, v];
+    const name = v.slice(SECRETS_DIR.length + 1);
+    const secret = s.secrets.find((x) => x.name === name);
+    if (!secret) throw new Error(`compose.yaml: ${s.name}: ${k}=${v} names a secret the service does not mount`);
+    return [k, hostFile(secret)];
   }));
 }
 

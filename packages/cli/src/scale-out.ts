@@ -3,6 +3,7 @@ import {
   DEFAULT_CLUSTER_PREFIX,
   GrpcConnector,
   NatsConnector,
+  readSecretFile,
   startNatsDispatcherServer,
   validateClusterPrefix,
   type Authorizer,
@@ -25,12 +26,14 @@ export interface RawScaleOutFlags {
   natsCreds?: string;
   natsUser?: string;
   natsPass?: string;
+  natsPassFile?: string;
   natsTokenFile?: string;
   natsNkeySeedFile?: string;
   natsTlsCa?: string;
   natsTlsCert?: string;
   natsTlsKey?: string;
   redisTlsCa?: string;
+  redisPasswordFile?: string;
 }
 
 export interface ScaleOut {
@@ -74,19 +77,24 @@ export function addScaleOutFlags(cmd: Command, o: { transport?: boolean } = {}):
     .addOption(new Option('--nats-creds <file>', 'NATS .creds file (user JWT + nkey seed)').env('JIQ_NATS_CREDS'))
     .addOption(new Option('--nats-user <user>', 'NATS user (password from JIQ_NATS_PASS)').env('JIQ_NATS_USER'))
     .addOption(new Option('--nats-pass <password>', 'NATS password (prefer the JIQ_NATS_PASS environment variable: argv is visible to ps)').env('JIQ_NATS_PASS'))
+    .addOption(new Option('--nats-pass-file <file>', 'file holding the NATS password of --nats-user (a Docker secret)').env('JIQ_NATS_PASS_FILE'))
     .addOption(new Option('--nats-token-file <file>', 'file holding a NATS token').env('JIQ_NATS_TOKEN_FILE'))
     .addOption(new Option('--nats-nkey-seed-file <file>', 'file holding a NATS nkey seed (SU...)').env('JIQ_NATS_NKEY_SEED_FILE'))
     .addOption(new Option('--nats-tls-ca <file>', 'connect to NATS over TLS, trusting this CA (PEM)').env('JIQ_NATS_TLS_CA'))
     .addOption(new Option('--nats-tls-cert <file>', 'client certificate for a NATS server that verifies clients').env('JIQ_NATS_TLS_CERT'))
     .addOption(new Option('--nats-tls-key <file>', 'private key of --nats-tls-cert').env('JIQ_NATS_TLS_KEY'))
+    .addOption(new Option('--redis-password-file <file>', 'file holding the Redis password (requirepass), put into the --redis URL').env('JIQ_REDIS_PASSWORD_FILE'))
     .addOption(new Option('--redis-tls-ca <file>', 'with a rediss:// URL: the CA of the Redis server (AUTH goes in the URL: rediss://user:pass@host:port)').env('JIQ_REDIS_TLS_CA'));
 }
 
 function natsCredentialsOf(f: RawScaleOutFlags): NatsCredentials | undefined {
   // An empty environment variable (JIQ_NATS_PASS=) counts as unset.
   const given = (v: string | undefined): string | undefined => (v === '' ? undefined : v);
+  const passFile = given(f.natsPassFile);
+  if (passFile !== undefined && given(f.natsPass) !== undefined) throw new JiqConfigError('--nats-pass-file', 'give the NATS password once: --nats-pass-file or JIQ_NATS_PASS, not both');
+  const pass = passFile !== undefined ? readSecretFile(passFile, '--nats-pass-file') : given(f.natsPass);
   const c: NatsCredentials = {
-    user: given(f.natsUser), pass: given(f.natsPass), tokenFile: given(f.natsTokenFile), nkeySeedFile: given(f.natsNkeySeedFile),
+    user: given(f.natsUser), pass, tokenFile: given(f.natsTokenFile), nkeySeedFile: given(f.natsNkeySeedFile),
     credsFile: given(f.natsCreds), tlsCaFile: given(f.natsTlsCa), tlsCertFile: given(f.natsTlsCert), tlsKeyFile: given(f.natsTlsKey),
   };
   return Object.values(c).some((v) => v !== undefined) ? c : undefined;
@@ -102,13 +110,26 @@ export function resolveScaleOut(f: RawScaleOutFlags): ScaleOut {
   return {
     transport,
     natsUrl: f.nats,
-    redisUrl: f.redis,
+    redisUrl: withRedisPassword(f.redis, f.redisPasswordFile),
     prefix: validateClusterPrefix(f.cluster ?? DEFAULT_CLUSTER_PREFIX),
     membershipTtlMs: f.membershipTtlMs ?? 3000,
     metricsIntervalMs: f.metricsIntervalMs ?? 1000,
     natsCredentials: natsCredentialsOf(f),
     redisTlsCaFile: f.redisTlsCa,
   };
+}
+
+/**
+ * The --redis URL with the password of --redis-password-file put in (as requirepass expects:
+ * redis[s]://:password@host:port, or user:password@ when the URL names a user).
+ */
+function withRedisPassword(url: string | undefined, file: string | undefined): string | undefined {
+  if (file === undefined || file === '') return url;
+  if (url === undefined) throw new JiqConfigError('--redis-password-file', 'needs --redis (or JIQ_REDIS_URL)');
+  const parsed = new URL(url);
+  if (parsed.password !== '') throw new JiqConfigError('--redis-password-file', 'the --redis URL already holds a password; give it once');
+  parsed.password = readSecretFile(file, '--redis-password-file');
+  return parsed.toString().replace(/\/$/, '');
 }
 
 /** A connector for the chosen transport (NATS: fails within ~4 s if unreachable), presenting `security`. */

@@ -1,4 +1,5 @@
 import type { ScaleOut } from '../scale-out';
+import type { EphemeralCerts } from './ephemeral-certs';
 import { AUTH_TOKEN_ENV } from '../security-flags';
 
 /**
@@ -24,4 +25,10 @@ export function childSecurity(scale: ScaleOut, authToken: string, baseEnv: NodeJ
       ...(nc?.pass !== undefined ? { JIQ_NATS_PASS: nc.pass } : {}),
     },
   };
+}
+
+/** `jiq cluster --tls`: what each role is given of the run's certificates (paths, not contents). */
+export function childTlsArgs(role: 'dispatcher' | 'worker', certs: EphemeralCerts | undefined): string[] {
+  if (!certs) return [];
+  return role === 'dispatcher' ? ['--tls-cert', certs.certFile, '--tls-key', certs.keyFile] : ['--tls-ca', certs.caFile];
 }

@@ -1,11 +1,12 @@
 import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/client';
-import { deriveSeed } from '@jiq/core';
+import { deriveSeed, JiqConfigError } from '@jiq/core';
 import type { DashboardHandle, RunParams } from '@jiq/dashboard';
-import { generateAuthToken, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { generateAuthToken, readTlsClientFiles, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
 import { childMetricsPort, type MetricsEndpoint } from '../metrics-flags';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
-import { childSecurity } from './child-security';
+import { childSecurity, childTlsArgs } from './child-security';
+import { makeEphemeralCerts, type EphemeralCerts } from './ephemeral-certs';
 import { INVISIBLE_SHARE_WARNING, mergeHopMs, tokenInvisibleShare, type HopMs } from './hop-delays';
 import { totalRatePerSecond, type ClusterParams } from './cluster-params';
 import { SpeedClassTally, type SpeedClassFigures } from './speed-classes';
@@ -31,6 +32,8 @@ export interface ClusterRunOptions {
   metrics?: { port: number; host: string };
   /** Called once every child is up, with where each serves its metrics (only with `metrics`). */
   onMetrics?: (endpoints: MetricsEndpoint[]) => void;
+  /** gRPC over TLS: a CA made for this run, dispatchers serving its certificate, workers and the load trusting it. */
+  tls?: boolean;
 }
 
 export interface RunningCluster {
@@ -124,7 +127,15 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
   const children: JiqChild[] = [];
   const scale: ScaleOut = o.scaleOut ?? { transport: 'grpc', natsUrl: undefined, redisUrl: undefined, prefix: 'jiq', membershipTtlMs: 3000 };
   const authToken = o.authToken ?? generateAuthToken();
-  const connector = await createConnector(scale, 'jiq-cluster', o.log, { authToken });
+  if (o.tls && scale.transport !== 'grpc') {
+    throw new JiqConfigError('--tls', 'applies to gRPC; over NATS, TLS is between each process and the NATS server (--nats-tls-ca)');
+  }
+  const certs: EphemeralCerts | undefined = o.tls ? makeEphemeralCerts() : undefined;
+  const tls = certs ? readTlsClientFiles({ caFile: certs.caFile }) : undefined;
+  const connector = await createConnector(scale, 'jiq-cluster', o.log, { authToken, tls }).catch((err: unknown) => {
+    certs?.remove();
+    throw err;
+  });
   const secured = childSecurity(scale, authToken, o.env);
   // A child serves metrics only when asked here: an inherited JIQ_METRICS_PORT (set in the image)
   // would make every child bind the same port.
@@ -155,7 +166,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
         [
           'dispatcher', '--port', '0', '--id', `d${i}`, '--policy', p.policy, '--select', p.select,
           ...(p.policy === 'jsq-d' ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
-          '--seed', String(deriveSeed(p.seed, 1, i)), ...metricsArgs('dispatcher', i), ...childLog,
+          '--seed', String(deriveSeed(p.seed, 1, i)), ...childTlsArgs('dispatcher', certs), ...metricsArgs('dispatcher', i), ...childLog,
         ],
         { timeoutMs: 30_000, env, onStderr: forward },
       );
@@ -170,7 +181,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       '--dispatchers', addresses.join(','), '--slots', String(p.slots), '--policy', p.policy,
       '--d', String(p.usesTokens ? p.d : 1), '--probe', p.probe,
       p.withdraw ? '--withdraw' : '--no-withdraw', ...(p.multiToken ? ['--multi-token'] : []),
-      '--mean-service-ms', String(p.meanServiceMs), ...childLog,
+      '--mean-service-ms', String(p.meanServiceMs), ...childTlsArgs('worker', certs), ...childLog,
     ];
     const workers = await inBatches(Array.from({ length: p.workers }), SPAWN_CONCURRENCY, async (_, i) => {
       if (o.signal?.aborted) throw new Error('aborted');
@@ -228,13 +239,15 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     client = undefined;
     await stopAll();
     const result = summarise(p, load, final, speedTally);
-    return metrics ? { ...result, metrics } : result;
+    const tagged = { ...result, params: { ...result.params, tls: certs !== undefined } };
+    return metrics ? { ...tagged, metrics } : tagged;
   } finally {
     o.dashboard?.unwatch();
     o.signal?.removeEventListener('abort', abort);
     if (client) await client.close(0);
     await stopAll().catch(() => abort());
     await connector.close();
+    certs?.remove();
   }
 }
 

@@ -22,7 +22,8 @@ export function registerClusterCommand(program: Command): void {
     CLUSTER_DEFAULTS,
   ), { transport: false }))))
     .option('--json', 'print one JSON object', false)
-    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & RawMetricsFlags & { json: boolean; childLogLevel: string; dashboardPort?: number; dashboardHost?: string }) => {
+    .option('--tls', 'gRPC over TLS: a CA made for this run (openssl) signs the dispatchers\' certificate; workers and the load trust it', false)
+    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & RawMetricsFlags & { json: boolean; tls: boolean; childLogLevel: string; dashboardPort?: number; dashboardHost?: string }) => {
       const p = validateClusterFlags(flags, CLUSTER_DEFAULTS);
       validateClusterMetricsPort(flags.metricsPort, p.dispatchers, p.workers);
       const scaleOut = resolveScaleOut(flags);
@@ -44,6 +45,7 @@ export function registerClusterCommand(program: Command): void {
           scaleOut,
           dashboard,
           authToken: sharedToken(flags),
+          tls: flags.tls,
           signal: controller.signal,
           ...(flags.metricsPort !== undefined ? { metrics: { port: flags.metricsPort, host: flags.metricsHost ?? '127.0.0.1' } } : {}),
           // Printed as soon as the children are up, so a scraper can be pointed at them during the run.
