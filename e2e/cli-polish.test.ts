@@ -108,6 +108,7 @@ describe('jiq stats --watch: rates and I-queue lengths, in place on a terminal, 
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('\u001b');
     const lines = r.stdout.trim().split('\n');
+    console.log(`jiq stats --watch | cat:\n${lines.slice(-2).join('\n')}`);
     expect(lines.length).toBeGreaterThanOrEqual(4);
     for (const l of lines) {
       expect(l).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z arrivals=\d+ arrivals\/s=(\d+\.\d|-) jobs\/s=(\d+\.\d|-) tokens_used\/s=(\d+\.\d|-) tokens_placed\/s=(\d+\.\d|-) races\/s=(\d+\.\d|-) q0=(\d\.\d{3}|-) q0_interval=(\d\.\d{3}|-) iqueues=d0=\d+$/);
@@ -122,6 +123,7 @@ describe('jiq stats --watch: rates and I-queue lengths, in place on a terminal, 
     const cmd = [process.execPath, ...watchArgs()].map((a) => `'${a}'`).join(' ');
     const r = await runFor('script', ['-q', '-e', '-c', `timeout -s INT 3 ${cmd}`, '/dev/null'], 10_000);
     const out = r.stdout;
+    console.log(`jiq stats --watch on a pty, the last frame:\n${out.slice(out.lastIndexOf('jiq stats --watch: cluster')).replace(/\r/g, '')}`);
     const frames = out.split('jiq stats --watch: cluster').length - 1;
     expect(frames, out).toBeGreaterThanOrEqual(4);
     // Each redraw moves the cursor up by the previous frame's height, then clears below it.

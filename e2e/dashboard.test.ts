@@ -73,6 +73,12 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
         seen.maxTokens = Math.max(seen.maxTokens, v.tokens);
         seen.slots = Math.max(seen.slots, v.slots);
         if (/^\d\.\d{3}$/.test(v.q0)) seen.q0.add(v.q0);
+        // JIQ_DASHBOARD_SCREENSHOT: the picture for docs/, taken during the load (the last one
+        // before the load ends is kept) once the delay-aware prediction is on the page.
+        const live = process.env.JIQ_DASHBOARD_SCREENSHOT;
+        if (live && /^\d\.\d{3}$/.test((await page.locator('[data-testid=sim-delayed-q0] .value').textContent().catch(() => '')) ?? '')) {
+          await page.screenshot({ path: live, fullPage: true }).catch(() => undefined);
+        }
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
@@ -95,7 +101,7 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
         await expect.poll(() => page.locator('[data-testid=sim-delayed-q0] .value').textContent(), { timeout: 5_000 })
           .toBe(state.predictions!.simDelayedQ0!.toFixed(3));
         atRest = { stats, state, shownQ0: want };
-        await page.screenshot({ path: process.env.JIQ_DASHBOARD_SCREENSHOT ?? `${process.env.TMPDIR ?? '/tmp'}/jiq-dashboard-test.png`, fullPage: true });
+        await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/jiq-dashboard-test.png`, fullPage: true });
       },
     }).finally(() => {
       watching = false;
