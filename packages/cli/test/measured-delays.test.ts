@@ -26,7 +26,7 @@ describe('delays measured on the cluster, in job units', () => {
   });
 
   it('simDelayed is the simulator with those delays: above the zero-delay q0 at the issue point', () => {
-    const p: ExperimentPoint = { n: 12, m: 3, lambda: 0.7, d: 2, withdraw: false, select: 'lcfs', probe: 'distinct', jobs: 'exp' };
+    const p: ExperimentPoint = { policy: 'jiq', speeds: null, n: 12, m: 3, lambda: 0.7, d: 2, withdraw: false, select: 'lcfs', probe: 'distinct', jobs: 'exp' };
     const s = { meanServiceMs: 20, seed: 3, simHorizon: 20_000, simReps: 1, delayLaw: 'const' } as ExperimentSettings;
     const delayed = simulateDelayed(p, s, cluster);
     const zero = simulateDelayed(p, s, { ...cluster, meanServiceMs: Number.POSITIVE_INFINITY });

@@ -20,7 +20,7 @@ export function row(s: RowSpec): ExperimentRow {
   const cdf = Array.from({ length: 50 }, (_, i) => ({ x: i * 0.1, p: 1 - Math.exp(-(1 - s.lambda * s.q0) * i * 0.1) }));
   return {
     params: {
-      n, m: s.m, lambda: s.lambda, d: s.d, withdraw: s.withdraw, select, probe: 'distinct', jobs: 'exp',
+      policy: 'jiq', speeds: null, n, m: s.m, lambda: s.lambda, d: s.d, withdraw: s.withdraw, select, probe: 'distinct', jobs: 'exp',
       r: n / s.m, label: `n=${n} r=${n / s.m} d=${s.d}`, modelPolicy: s.withdraw ? 'withdraw' : select,
       meanServiceMs: 200, durationSec: 70, seed: 3, arrivals: 'fixed-count',
     },

@@ -86,6 +86,11 @@ export interface ClusterResult {
   responseP90: number;
   responseP99: number;
   meanServiceMs: number;
+  /**
+   * Measured ms of a size-1 job at speed 1 (the unit of meanResponse): meanServiceMs without
+   * speeds; with speeds Σ service·speed / Σ size, whatever share the fast servers got.
+   */
+  nominalServiceMs: number;
   meanSojournMs: number;
   meanLatencyMs: number;
   latencyP99Ms: number;
@@ -279,7 +284,8 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[],
     q0Ci95: load.q0Ci95,
     // With speeds, in units of the nominal mean job (the measured mean service depends on the policy).
     meanResponse: speedTally ? speedTally.meanResponse : load.meanResponse,
-    meanResponseCi95: load.meanResponseCi95,
+    // The load's CI is in units of its measured mean service; rescaled to meanResponse's unit.
+    meanResponseCi95: speedTally ? (load.meanResponseCi95 * speedTally.meanResponse) / load.meanResponse : load.meanResponseCi95,
     hopMs: mergeHopMs(stats),
     tokenInvisibleShare: invisibleShare,
     stationarity: load.stationarity,
@@ -300,6 +306,7 @@ function summarise(p: ClusterParams, load: LoadResult, stats: DispatcherStats[],
     responseP90: load.responseP90,
     responseP99: load.responseP99,
     meanServiceMs: load.meanServiceMs,
+    nominalServiceMs: speedTally ? speedTally.unitMs : load.meanServiceMs,
     meanSojournMs: load.meanSojournMs,
     meanLatencyMs: load.meanLatencyMs,
     latencyP99Ms: load.latencyP99Ms,

@@ -1,5 +1,6 @@
 import { ARRIVAL_PROCESSES, type ArrivalProcess } from '@jiq/client';
-import { JiqConfigError, JOB_SPEC_SYNTAX } from '@jiq/core';
+import { dispatchPolicy, DISPATCH_POLICIES, JiqConfigError, JOB_SPEC_SYNTAX, TOKEN_SELECTIONS, type DispatchPolicyName, type TokenSelectionName } from '@jiq/core';
+import { SPEEDS_SYNTAX } from '@jiq/sim';
 import { createLogger } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { addDashboardFlags, openDashboard } from '../dashboard/dashboard-flag';
@@ -8,7 +9,7 @@ import { ensureWritableDir, writeReport } from '../experiment/report';
 import { experimentProgress } from '../experiment/progress';
 import { PRESETS, presetPoints, type PaperValue } from '../experiment/presets';
 import { runPoint, validatePoint } from '../experiment/run-point';
-import { expandSweep, parseChoiceList, parseNumberList, parseWithdrawList } from '../experiment/sweep';
+import { configLabel, expandSweep, parseChoiceList, parseNumberList, parseWithdrawList } from '../experiment/sweep';
 import { renderTable } from '../experiment/table';
 import type { ExperimentPoint, ExperimentResult, ExperimentRow, ExperimentSettings } from '../experiment/types';
 import { parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
@@ -21,12 +22,15 @@ interface ExperimentFlags {
   m?: number;
   r?: number[];
   lambda?: number[];
+  policy?: DispatchPolicyName[];
   d?: number[];
+  speeds?: string[];
   withdraw?: boolean | string;
-  select?: ('fcfs' | 'lcfs')[];
+  select?: TokenSelectionName[];
   probe: 'distinct' | 'replace';
   jobs: string;
   meanServiceMs: number;
+  slots: number;
   duration: number;
   warmup?: number;
   seed: number;
@@ -43,7 +47,28 @@ interface ExperimentFlags {
   dashboardHost?: string;
 }
 
-const SWEEP_FLAGS = ['lambda', 'd', 'r', 'select', 'withdraw', 'workers', 'n', 'dispatchers', 'm', 'jobs', 'probe'] as const;
+const SWEEP_FLAGS = ['lambda', 'd', 'r', 'select', 'withdraw', 'workers', 'n', 'dispatchers', 'm', 'jobs', 'probe', 'policy', 'speeds'] as const;
+
+/** `--speeds` may be repeated (a spec holds commas): each one a point; `none` is all speeds 1. */
+function collectSpeeds(value: string, previous: string[] | undefined): string[] {
+  if (value.trim() === '') throw new JiqConfigError('--speeds', `must be a speeds spec (${SPEEDS_SYNTAX}) or none`, value);
+  return [...(previous ?? []), value.trim()];
+}
+
+/** A sweep flag that no policy of the sweep uses is refused, not ignored. */
+function refuseUnused(flags: ExperimentFlags, cmd: Command, policies: DispatchPolicyName[]): void {
+  const defs = policies.map((p) => dispatchPolicy(p));
+  const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+  const list = policies.join(',');
+  if (!defs.some((d) => d.tokens)) {
+    for (const k of ['select', 'withdraw', 'probe'] as const) {
+      if (given(k)) throw new JiqConfigError(`--${k}`, `applies to the token policies (jiq, jiq-pod); --policy ${list} has none`);
+    }
+  }
+  if (given('d') && !defs.some((d) => d.tokens || d.pickerD === 'd')) {
+    throw new JiqConfigError('--d', `applies to jiq, jiq-pod and jsq-d; --policy ${list} uses none of them`);
+  }
+}
 
 function points(flags: ExperimentFlags, cmd: Command): { points: ExperimentPoint[]; paper?: (PaperValue | null)[] } {
   if (flags.preset !== undefined) {
@@ -60,13 +85,17 @@ function points(flags: ExperimentFlags, cmd: Command): { points: ExperimentPoint
     throw new JiqConfigError('--m', `disagrees with --dispatchers ${flags.dispatchers}; give one of them`, flags.m);
   }
   if (flags.lambda === undefined) throw new JiqConfigError('--lambda', 'is required (a value or a comma list) unless --preset is given');
+  const policy = flags.policy ?? ['jiq'];
+  refuseUnused(flags, cmd, policy);
   return {
     points: expandSweep({
       n: flags.workers ?? flags.n ?? 20,
       m: flags.dispatchers ?? flags.m,
       r: flags.r,
       lambda: flags.lambda,
-      d: flags.d ?? [1],
+      policy,
+      d: flags.d,
+      speeds: (flags.speeds ?? ['none']).map((v) => (v === 'none' ? null : v)),
       select: flags.select ?? ['fcfs'],
       withdraw: parseWithdrawList(flags.withdraw),
       probe: flags.probe,
@@ -86,13 +115,16 @@ export function registerExperimentCommand(program: Command): void {
     .option('--m <M>', 'same as --dispatchers', parsePositiveInt('--m'))
     .option('--r <list>', 'servers per dispatcher n/m; a comma list sweeps', parseNumberList('--r', (v) => (v > 0 ? null : 'must be > 0')))
     .option('--lambda <list>', 'load per server in (0, 1); a comma list sweeps', parseNumberList('--lambda', (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1)')))
-    .option('--d <list>', 'dispatchers probed by an idle server; a comma list sweeps', parseNumberList('--d', (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1')))
+    .option('--policy <list>', `dispatch policies (see jiq policies): ${DISPATCH_POLICIES.join(' | ')}; a comma list sweeps`, parseChoiceList('--policy', DISPATCH_POLICIES))
+    .option('--speeds <spec>', `server speeds (${SPEEDS_SYNTAX}) or none; repeat the flag to sweep`, collectSpeeds)
+    .option('--d <list>', 'dispatchers probed by an idle server (jiq, jiq-pod), servers probed per job (jsq-d, default 2); a comma list sweeps', parseNumberList('--d', (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1')))
     .option('--withdraw [list]', 'withdraw tokens (default off); --withdraw on,off sweeps')
     .option('--no-withdraw', 'never withdraw tokens')
-    .option('--select <list>', 'token selection fcfs | lcfs; a comma list sweeps', parseChoiceList('--select', ['fcfs', 'lcfs'] as const))
+    .option('--select <list>', `token selection ${TOKEN_SELECTIONS.join(' | ')}; a comma list sweeps`, parseChoiceList('--select', TOKEN_SELECTIONS))
     .option('--probe <mode>', 'distinct | replace', parseChoice('--probe', ['distinct', 'replace'] as const), 'distinct')
     .option('--jobs <spec>', `job sizes (mean 1): ${JOB_SPEC_SYNTAX}`, 'exp')
     .option('--mean-service-ms <ms>', 'cluster: service time of a size-1 job', parseNumber('--mean-service-ms'), 50)
+    .option('--slots <k>', 'cluster: servers per worker process (n/k processes; default 1)', parsePositiveInt('--slots'), 1)
     .option('--duration <sec>', 'cluster: load duration per point, seconds', parseNumber('--duration'), 20)
     .option('--warmup <sec>', 'cluster: unmeasured start of the load (default 15% of --duration)', parseNumber('--warmup'))
     .option('--seed <s>', 'seed of every random choice (cluster and simulator)', parseNonNegativeInt('--seed'), 1)
@@ -111,6 +143,7 @@ export function registerExperimentCommand(program: Command): void {
       if (flags.transport !== 'grpc') throw new JiqConfigError('--transport', 'jiq experiment runs the gRPC cluster here', flags.transport);
       const settings: ExperimentSettings = {
         meanServiceMs: flags.meanServiceMs,
+        slots: flags.slots,
         durationSec: flags.duration,
         warmupSec: flags.warmup,
         seed: flags.seed,
@@ -138,7 +171,7 @@ export function registerExperimentCommand(program: Command): void {
       const rows: ExperimentRow[] = [];
       try {
         for (const [i, p] of pts.entries()) {
-          const label = `λ=${p.lambda} n=${p.n} m=${p.m} d=${p.d} ${p.withdraw ? 'withdraw' : `no-withdraw ${p.select}`} ${p.jobs}`;
+          const label = `λ=${p.lambda} ${configLabel(p)}`;
           if (process.stderr.isTTY !== true) progress.line(`point ${i + 1}/${pts.length}: ${label}`);
           progress.point(i, 0, label);
           rows.push(

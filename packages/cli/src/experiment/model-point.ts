@@ -1,3 +1,4 @@
+import { dispatchPolicy } from '@jiq/core';
 import * as jiqModel from '@jiq/model';
 import type { ExperimentPoint, ModelEntry } from './types';
 
@@ -18,14 +19,24 @@ export function modelAvailable(): boolean {
 }
 
 /** The model policy of a point: withdraw with withdrawals, else the token selection. */
-export function modelPolicy(p: Pick<ExperimentPoint, 'withdraw' | 'select'>): 'withdraw' | 'fcfs' | 'lcfs' {
+export function modelPolicy(p: Pick<ExperimentPoint, 'withdraw' | 'select'>): string {
   return p.withdraw ? 'withdraw' : p.select;
+}
+
+/** Why the mean-field model has nothing to say about a point, or null when it has. */
+function noModel(p: Pick<ExperimentPoint, 'policy' | 'speeds' | 'select'>): string | null {
+  if (!dispatchPolicy(p.policy).engines.includes('model')) return `the mean-field model covers jiq only (see jiq policies), not ${p.policy}`;
+  if (p.speeds !== null) return 'the mean-field model assumes equal server speeds';
+  if (p.select === 'fastest') return 'the mean-field model has no fastest token selection';
+  return null;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** The model at a point (r = n/m), or null with the reason when no model exists for it. */
-export function solvePoint(p: Pick<ExperimentPoint, 'withdraw' | 'select' | 'lambda' | 'n' | 'm' | 'd' | 'jobs'>): { model: ModelEntry | null; note?: string } {
+export function solvePoint(p: Pick<ExperimentPoint, 'policy' | 'speeds' | 'withdraw' | 'select' | 'lambda' | 'n' | 'm' | 'd' | 'jobs'>): { model: ModelEntry | null; note?: string } {
+  const why = noModel(p);
+  if (why !== null) return { model: null, note: why };
   const solve = solver();
   const policy = modelPolicy(p);
   if (!solve) return { model: null, note: '@jiq/model exports no solveModel yet' };

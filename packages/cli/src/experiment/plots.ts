@@ -1,3 +1,4 @@
+import { dispatchPolicy } from '@jiq/core';
 import { jobLawText } from './job-law';
 import { solvePoint } from './model-point';
 import type { ExperimentPoint, ExperimentRow } from './types';
@@ -54,28 +55,40 @@ interface Varying {
   n: boolean;
   jobs: boolean;
   probe: boolean;
+  policy: boolean;
+  speeds: boolean;
 }
 
 function varying(rows: ExperimentRow[]): Varying {
   const distinct = (f: (p: ExperimentPoint) => unknown): boolean => new Set(rows.map((r) => f(r.params))).size > 1;
-  return { n: distinct((p) => p.n), jobs: distinct((p) => p.jobs), probe: distinct((p) => p.probe) };
+  return {
+    n: distinct((p) => p.n), jobs: distinct((p) => p.jobs), probe: distinct((p) => p.probe),
+    policy: distinct((p) => p.policy), speeds: distinct((p) => p.speeds),
+  };
 }
 
-/** The colour legend's label of a configuration: r, d and the policy (withdraw, or no-withdraw with its selection). */
-function configName(p: ExperimentPoint, v: Varying, withPolicy = true): string {
+/**
+ * The colour legend's label of a configuration: the dispatch policy (when not plain jiq or when
+ * it varies), r, d where the policy uses it, and the token rule (withdraw, or no-withdraw with
+ * its selection) for token policies; n, jobs and speeds only when they vary.
+ */
+function configName(p: ExperimentPoint, v: Varying, withTokenRule = true): string {
+  const def = dispatchPolicy(p.policy);
   const parts = [
+    ...(v.policy || p.policy !== 'jiq' ? [p.policy] : []),
     ...(v.n ? [`n=${p.n}`] : []),
     `r=${fmt(p.n / p.m)}`,
-    `d=${p.d}`,
-    ...(withPolicy ? [p.withdraw ? 'withdraw' : `no-withdraw ${p.select.toUpperCase()}`] : [p.select.toUpperCase()]),
-    ...(v.probe || p.probe !== 'distinct' ? [`probe=${p.probe}`] : []),
+    ...(def.tokens || def.pickerD === 'd' ? [`d=${p.d}`] : []),
+    ...(def.tokens ? [withTokenRule ? (p.withdraw ? 'withdraw' : `no-withdraw ${p.select.toUpperCase()}`) : p.select.toUpperCase()] : []),
+    ...(def.tokens && (v.probe || p.probe !== 'distinct') ? [`probe=${p.probe}`] : []),
     ...(v.jobs ? [p.jobs] : []),
+    ...(v.speeds ? [`speeds=${p.speeds ?? '1'}`] : []),
   ];
   return parts.join(' ');
 }
 
 function configKey(p: ExperimentPoint): string {
-  return JSON.stringify([p.n, p.m, p.d, p.withdraw, p.select, p.probe, p.jobs]);
+  return JSON.stringify([p.policy, p.n, p.m, p.d, p.withdraw, p.select, p.probe, p.jobs, p.speeds]);
 }
 
 function groups(rows: ExperimentRow[]): ExperimentRow[][] {
@@ -94,8 +107,10 @@ export function caption(rows: ExperimentRow[], extra: string[] = []): string[] {
   const p = rows.map((r) => r.params);
   const first = p[0]!;
   const jobs = [...new Set(p.map((x) => x.jobs))].map(jobLawText).join('; ');
+  const speeds = [...new Set(p.map((x) => x.speeds))];
+  const speedText = speeds.length === 1 && speeds[0] === null ? '' : `; server speeds ${speeds.map((x) => x ?? 'all 1').join(' | ')}`;
   return [
-    `n = ${list(p.map((x) => x.n))} servers, m = ${list(p.map((x) => x.m))} dispatchers; ${jobs}`,
+    `n = ${list(p.map((x) => x.n))} servers, m = ${list(p.map((x) => x.m))} dispatchers; ${jobs}${speedText}`,
     `cluster: ${first.arrivals === 'poisson' ? 'Poisson' : 'fixed-count Poisson'} arrivals, a size-1 job takes ${fmt(first.meanServiceMs)} ms, ${fmt(first.durationSec)} s per point, seed ${first.seed}`,
     ...extra,
   ];
@@ -236,12 +251,13 @@ function responseCdf(rows: ExperimentRow[]): Spec | null {
     const base = `${configName(r.params, v)} λ=${r.params.lambda}`;
     const modelQ0 = r.model?.q0;
     const q0 = num(modelQ0) ? modelQ0 : r.sim.q0;
-    const withLaw = r.params.jobs === 'exp' && num(q0);
+    // The law is JIQ's (a server is idle or serves an M/M/1 queue fed at rate λq0): jiq, exp jobs, equal speeds.
+    const withLaw = r.params.policy === 'jiq' && r.params.jobs === 'exp' && r.params.speeds === null && num(q0);
     const rate = withLaw ? 1 - r.params.lambda * q0 : NaN;
     // The legend entry carries the law written out for this point, so no tooltip is needed.
     const config = withLaw
       ? `${base}: 1 − exp(−${fmt(rate)}·x), q0 = ${fmt(q0, 4)} (${num(modelQ0) ? 'model' : 'simulator'})`
-      : `${base}${r.params.jobs === 'exp' ? '' : ' (no law: jobs not exponential)'}`;
+      : `${base} (no law for this point)`;
     points.push(config);
     for (const pt of cdf) values.push({ x: pt.x, y: pt.p, line: CDF_LINES.cluster, config });
     if (!withLaw) continue;
@@ -290,7 +306,7 @@ function ratio(a: number | null, aCi: number | null | undefined, b: number | nul
 /** The paper's Fig. 5: E[R] without withdrawals / E[R] with withdrawals, against λ. */
 function fig5Ratio(rows: ExperimentRow[]): Spec | null {
   const v = varying(rows);
-  const pairKey = (p: ExperimentPoint): string => JSON.stringify([p.n, p.m, p.d, p.probe, p.jobs, p.lambda]);
+  const pairKey = (p: ExperimentPoint): string => JSON.stringify([p.policy, p.n, p.m, p.d, p.probe, p.jobs, p.speeds, p.lambda]);
   const withW = new Map<string, ExperimentRow>();
   for (const r of rows) if (r.params.withdraw) withW.set(pairKey(r.params), r);
   const points: Datum[] = [];

@@ -13,7 +13,7 @@ export interface PaperValue {
 const N = 50;
 
 function point(r: number, lambda: number, d: number, withdraw: boolean, select: 'fcfs' | 'lcfs', probe: 'distinct' | 'replace', jobs: string): ExperimentPoint {
-  return { n: N, m: N / r, lambda, d, withdraw, select, probe, jobs };
+  return { policy: 'jiq', n: N, m: N / r, lambda, d, withdraw, select, probe, jobs, speeds: null };
 }
 
 /** Points of a preset, each at n = 50, with the paper's n = 50 values where it gives them. */

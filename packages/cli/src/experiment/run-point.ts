@@ -1,4 +1,5 @@
 import type { LoadProgress } from '@jiq/client';
+import { dispatchPolicy, JiqConfigError } from '@jiq/core';
 import type { DashboardHandle } from '@jiq/dashboard';
 import type { Logger } from '@jiq/shared';
 import { resolveOptions, simulate, type SimOptions, type SimResult } from '@jiq/sim';
@@ -14,12 +15,16 @@ const SIM_ARRIVALS = 2e6;
 
 /** The cluster parameters of a point; throws JiqConfigError naming the flag. */
 export function clusterParams(p: ExperimentPoint, s: ExperimentSettings): ClusterParams {
+  const slots = s.slots ?? 1;
+  if (!Number.isInteger(p.n / slots)) throw new JiqConfigError('--slots', `must divide n = ${p.n} (n/slots worker processes)`, slots);
   return validateClusterFlags({
     dispatchers: p.m,
-    workers: p.n,
-    slots: 1,
+    workers: p.n / slots,
+    slots,
+    policy: p.policy,
     lambda: p.lambda,
     d: p.d,
+    ...(p.speeds !== null ? { speeds: p.speeds } : {}),
     withdraw: p.withdraw,
     select: p.select,
     probe: p.probe,
@@ -36,7 +41,7 @@ export function clusterParams(p: ExperimentPoint, s: ExperimentSettings): Cluste
 /** The simulator options of a point: the same n, m and policy as the cluster. */
 export function simOptions(p: ExperimentPoint, s: ExperimentSettings): SimOptions {
   return {
-    policy: 'jiq',
+    policy: p.policy,
     n: p.n,
     m: p.m,
     lambda: p.lambda,
@@ -45,6 +50,7 @@ export function simOptions(p: ExperimentPoint, s: ExperimentSettings): SimOption
     select: p.select,
     probe: p.probe,
     jobs: p.jobs,
+    ...(p.speeds !== null ? { speeds: p.speeds } : {}),
     horizon: s.simHorizon ?? SIM_ARRIVALS / (p.lambda * p.n),
     reps: s.simReps,
     seed: s.seed,
@@ -84,7 +90,10 @@ export function simulateDelayed(
   const delays = delaysFromCluster(cluster, s.delayLaw);
   const lambda = effectiveLambda(p, s, cluster);
   if (!(lambda < 1)) return { q0: null, q0Ci95: null, meanResponse: null, meanResponseCi95: null, lambda, delays };
-  const r = simulate({ ...simOptions(p, s), lambda, delays: delaysOption(delays) });
+  // The simulator carries messages for the token policies; a token-less policy's only hop is
+  // its probe round trip, which delays the job before it joins a queue but not the queue.
+  const usesTokens = dispatchPolicy(p.policy).tokens;
+  const r = simulate({ ...simOptions(p, s), lambda, ...(usesTokens ? { delays: delaysOption(delays) } : {}) });
   return { q0: r.q0, q0Ci95: r.q0Ci95, meanResponse: r.meanResponse, meanResponseCi95: r.meanResponseCi95, lambda, delays };
 }
 
@@ -110,7 +119,8 @@ export async function runPoint(p: ExperimentPoint, s: ExperimentSettings, hooks:
   hooks.onPhase?.('simulating');
   const sim: SimResult = simulate(simOptions(p, s));
   hooks.onPhase?.('simulating with the measured delays');
-  const simDelayed = simulateDelayed(p, s, cluster);
+  // Hops and service stretch against the nominal job (with speeds the mean service depends on the policy).
+  const simDelayed = simulateDelayed(p, s, { ...cluster, meanServiceMs: cluster.nominalServiceMs });
   const { model, note } = solvePoint(p);
   const relErr: RelativeErrors = {
     q0ClusterVsSim: rel(cluster.q0, sim.q0),

@@ -1,4 +1,4 @@
-import { JiqConfigError, type ProbeMode } from '@jiq/core';
+import { dispatchPolicy, JiqConfigError, type DispatchPolicyName, type ProbeMode, type TokenSelectionName } from '@jiq/core';
 import type { ExperimentPoint } from './types';
 
 /** Splits a comma list; an empty list or an empty item is an error naming the flag. */
@@ -52,14 +52,22 @@ export interface SweepLists {
   m?: number;
   r?: number[];
   lambda: number[];
-  d: number[];
-  select: ('fcfs' | 'lcfs')[];
+  policy: DispatchPolicyName[];
+  /** Undefined: each policy's default (2 for jsq-d, else 1). */
+  d?: number[];
+  select: TokenSelectionName[];
   withdraw: boolean[];
+  /** Server speeds specs (the simulator's syntax); null: all 1. */
+  speeds: (string | null)[];
   probe: ProbeMode;
   jobs: string;
 }
 
-/** The cross product of the sweep lists, in a stable order (λ varies fastest). */
+/**
+ * The cross product of the sweep lists, in a stable order (λ varies fastest). An axis a policy
+ * does not use (d for random, the token options for the token-less policies) is not crossed
+ * with it: `--policy random,jiq --d 1,2` runs random once and jiq at d = 1 and 2.
+ */
 export function expandSweep(s: SweepLists): ExperimentPoint[] {
   let ms: number[];
   if (s.r !== undefined) {
@@ -77,15 +85,34 @@ export function expandSweep(s: SweepLists): ExperimentPoint[] {
     ms = [s.m ?? 4];
   }
   const points: ExperimentPoint[] = [];
-  for (const withdraw of s.withdraw)
-    for (const select of s.select)
-      for (const m of ms)
-        for (const d of s.d)
-          for (const lambda of s.lambda) points.push({ n: s.n, m, lambda, d, withdraw, select, probe: s.probe, jobs: s.jobs });
+  const seen = new Set<string>();
+  for (const speeds of s.speeds)
+    for (const policy of s.policy) {
+      const def = dispatchPolicy(policy);
+      const usesD = def.tokens || def.pickerD === 'd';
+      const ds = usesD ? (s.d ?? [policy === 'jsq-d' ? 2 : 1]) : [1];
+      for (const withdraw of def.tokens ? s.withdraw : [false])
+        for (const select of def.tokens ? s.select : ['fcfs' as const])
+          for (const m of ms)
+            for (const d of ds)
+              for (const lambda of s.lambda) {
+                const p: ExperimentPoint = { policy, n: s.n, m, lambda, d, withdraw, select, probe: def.tokens ? s.probe : 'distinct', jobs: s.jobs, speeds };
+                const key = JSON.stringify(p);
+                if (seen.has(key)) continue;
+                seen.add(key);
+                points.push(p);
+              }
+    }
   return points;
 }
 
 /** A short human label of a point's configuration (λ excluded: it is the x axis of the plots). */
 export function configLabel(p: ExperimentPoint): string {
-  return `n=${p.n} r=${p.n / p.m} d=${p.d} ${p.withdraw ? 'withdraw' : `no-withdraw ${p.select.toUpperCase()}`}${p.jobs === 'exp' ? '' : ` ${p.jobs}`}`;
+  const def = dispatchPolicy(p.policy);
+  const parts = [p.policy, `n=${p.n}`, `r=${p.n / p.m}`];
+  if (def.tokens || def.pickerD === 'd') parts.push(`d=${p.d}`);
+  if (def.tokens) parts.push(p.withdraw ? 'withdraw' : `no-withdraw ${p.select.toUpperCase()}`);
+  if (p.jobs !== 'exp') parts.push(p.jobs);
+  if (p.speeds !== null) parts.push(`speeds=${p.speeds}`);
+  return parts.join(' ');
 }

@@ -1,4 +1,5 @@
 import type { ArrivalProcess } from '@jiq/client';
+import type { DispatchPolicyName, TokenSelectionName } from '@jiq/core';
 import type { RunParams } from '@jiq/dashboard';
 import type { SimResult } from '@jiq/sim';
 import type { ClusterResult } from '../cluster/run-cluster';
@@ -6,14 +7,22 @@ import type { DelayLawName, MeasuredDelays } from './measured-delays';
 
 /**
  * One point of an experiment: the policy and system parameters that vary in a sweep (n servers
- * are worker processes with one slot each). The same shape as the point the live dashboard
- * predicts for, so one type serves both.
+ * are worker processes with one slot each). The dashboard's point (RunParams) plus the dispatch
+ * policy and the servers' speeds, with the policy names of @jiq/core (`jiq policies`).
  */
-export type ExperimentPoint = RunParams;
+export interface ExperimentPoint extends Omit<RunParams, 'select'> {
+  /** Dispatch policy (default jiq); d, select, withdraw and probe are those of resolvePolicyConfig. */
+  policy: DispatchPolicyName;
+  select: TokenSelectionName;
+  /** Server speeds in the simulator's syntax (`classes:1@0.5,3@0.5`), or null: all 1. */
+  speeds: string | null;
+}
 
 /** Settings shared by every point of an experiment. */
 export interface ExperimentSettings {
   meanServiceMs: number;
+  /** Servers per worker process (n/slots processes); default 1: one process per server. */
+  slots?: number;
   durationSec: number;
   warmupSec?: number;
   seed: number;
