@@ -91,6 +91,16 @@ describe('experiment plots you can read', () => {
     ]);
   }, 60_000);
 
+  it('labels by dispatch policy when it varies, with d only where the policy uses it', async () => {
+    const mixed = [
+      ...rows.slice(0, 2),
+      ...rows.slice(0, 2).map((r) => ({ ...r, model: null, params: { ...r.params, policy: 'jsq-d' as const } })),
+      ...rows.slice(0, 2).map((r) => ({ ...r, model: null, params: { ...r.params, policy: 'random' as const } })),
+    ];
+    const svg = await renderSvg(plotSpecs(mixed)[0]!.spec);
+    expect(legends(svg)[0]).toEqual({ title: 'configuration', labels: ['jiq r=5 d=1 withdraw', 'jsq-d r=5 d=1', 'random r=5'] });
+  }, 60_000);
+
   it('writes a PNG of a plot', async () => {
     const png = svgToPng(await svgOf('fig5-ratio.svg'));
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
