@@ -50,7 +50,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   let ops: OpsServer | undefined;
   try {
     if (options.metrics) {
-      const registry = workerMetrics(core, id, options.slots ?? 1);
+      const registry = await workerMetrics(core, id, options.slots ?? 1);
       ops = await startOpsServer({
         host: options.metrics.host,
         port: options.metrics.port,
