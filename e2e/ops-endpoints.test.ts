@@ -142,7 +142,7 @@ describe('jiq cluster --metrics-port P: one port per child at a documented offse
     const base = await freeRange(4);
     const child = spawn(
       process.execPath,
-      [JIQ_BIN, 'cluster', '--dispatchers', '2', '--workers', '2', '--lambda', '0.5', '--mean-service-ms', '20', '--duration', '6', '--warmup', '1', '--metrics-port', String(base), '--json'],
+      [JIQ_BIN, 'cluster', '--dispatchers', '2', '--workers', '2', '--lambda', '0.5', '--mean-service-ms', '20', '--duration', '10', '--warmup', '1', '--metrics-port', String(base), '--json'],
       // JIQ_METRICS_PORT (the image sets one) names one process's port: it is not the cluster's base, and
       // run-cluster keeps it from the children (all four would bind it).
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JIQ_LOG_LEVEL: 'warn', JIQ_METRICS_PORT: String(base) } },

@@ -17,7 +17,7 @@ import { watchRates, type WatchRates } from '../stats/watch-rates';
 import { withRedisPassword } from '../scale-out';
 
 interface StatsFlags {
-  redis?: string; redisPasswordFile?: string; redisTlsCa?: string; cluster: string; watch: boolean; intervalMs: number; runs: boolean; json: boolean;
+  redis?: string; redisPasswordFile?: string; redisTlsCa?: string; cluster: string; watch: boolean; intervalMs: number; count?: number; runs: boolean; json: boolean;
 }
 
 export function registerStatsCommand(program: Command): void {
@@ -30,6 +30,7 @@ export function registerStatsCommand(program: Command): void {
     .addOption(new Option('--cluster <prefix>', 'cluster prefix of the Redis keys').env('JIQ_CLUSTER').default(DEFAULT_CLUSTER_PREFIX))
     .option('--watch', 'refresh every --interval-ms until interrupted: in place on a terminal (totals, rates per second, I-queue lengths), one plain line per interval otherwise', false)
     .option('--interval-ms <ms>', 'with --watch', parsePositiveInt('--interval-ms'), 1000)
+    .option('--count <n>', 'with --watch: stop after n refreshes (default: until interrupted)', parsePositiveInt('--count'))
     .option('--runs', 'also list the stored `jiq cluster` run ids (newest first)', false)
     .option('--json', 'print one JSON object (per interval with --watch)', false)
     .action(async (f: StatsFlags) => {
@@ -48,6 +49,7 @@ export function registerStatsCommand(program: Command): void {
       let drawn = 0;
       let previous: ReturnType<typeof summariseClusterMetrics> | undefined;
       let rates: WatchRates | null = null;
+      let refreshes = 0;
       try {
         for (;;) {
           const summary = { cluster: prefix, ...summariseClusterMetrics(await readClusterMetrics(redis, prefix)) };
@@ -74,7 +76,8 @@ export function registerStatsCommand(program: Command): void {
           } else {
             process.stdout.write(`${renderWatchLine(summary, rates, new Date())}\n`);
           }
-          if (stop) break;
+          refreshes++;
+          if (stop || (f.count !== undefined && refreshes >= f.count)) break;
           await new Promise((r) => setTimeout(r, f.intervalMs));
           if (stop) break;
         }
