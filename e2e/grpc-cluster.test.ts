@@ -39,25 +39,50 @@ describe('gRPC cluster on real processes: 2 dispatchers, 8 workers, 5,000 jobs',
     expect(maxTotalTokens).toBeLessThanOrEqual(WORKERS);
   });
 
-  it('the multi-token variant breaks the one-token rule (so the checks above can fail)', async () => {
-    cluster = new TestCluster();
-    await cluster.addDispatcher();
-    await cluster.addDispatcher();
-    await Promise.all(Array.from({ length: 4 }, () => cluster!.addWorker(['--no-withdraw', '--multi-token', '--mean-service-ms', '4'])));
-    await cluster.waitFor((s) => s.every((x) => x.workers === 4));
-    const client = new JiqClient({ dispatchers: cluster.addresses, logger: quiet, seed: 5 });
-    await client.connect();
-    let maxPerServer = 0;
-    const sampler = setInterval(() => {
-      void cluster!.stats(true).then((s) => {
-        maxPerServer = Math.max(maxPerServer, ...tokenHolders(s).values());
-      }, () => undefined);
-    }, 10);
-    await submitMany(client, 1_000, (0.5 * 4 * 1000) / 4);
-    clearInterval(sampler);
+  /**
+   * One worker (one slot, d = 1) and two dispatchers: its token sits at one of them (A). A job
+   * submitted at the other (B) finds B's I-queue empty and goes to the worker by fallback, while
+   * its token still sits at A. What the worker does then is the token rule under test; nothing
+   * here depends on the machine's load, only on the order of messages on the streams.
+   */
+  async function tokenAtAThenJobFromB(workerArgs: string[]): Promise<{ cluster: TestCluster; a: number; b: number }> {
+    const c = new TestCluster();
+    await c.addDispatcher();
+    await c.addDispatcher();
+    await c.addWorker(['--d', '1', '--mean-service-ms', '20', ...workerArgs]);
+    const s = await c.waitFor((x) => x.reduce((n, y) => n + y.queueLength, 0) === 1);
+    const a = s.findIndex((x) => x.queueLength === 1);
+    expect(a).toBeGreaterThanOrEqual(0);
+    const b = 1 - a;
+    const client = new JiqClient({ dispatchers: [c.addresses[b]!], logger: quiet });
+    const r = await client.submit('job', { size: 1 });
     await client.close();
-    // A server that got a fallback job while its token sat elsewhere places a second one.
-    expect(maxPerServer).toBeGreaterThan(1);
+    expect(r.info.byToken).toBe(false);
+    return { cluster: c, a, b };
+  }
+
+  it('with withdrawals, a job from the other dispatcher withdraws the token (and the server places a new one when idle)', async () => {
+    const t = await tokenAtAThenJobFromB(['--withdraw']);
+    cluster = t.cluster;
+    const s = await cluster.waitFor((x) => x[t.a]!.tokensWithdrawn === 1 && x.reduce((n, y) => n + y.queueLength, 0) === 1, 10_000, true);
+    expect(s[t.a]!.tokensWithdrawn).toBe(1);
+    expect([...tokenHolders(s).values()]).toEqual([1]);
+  });
+
+  it('without withdrawals the token stays where it is; with --multi-token the server places a second one (so the one-token checks above can fail)', async () => {
+    const one = await tokenAtAThenJobFromB(['--no-withdraw']);
+    cluster = one.cluster;
+    // The job is done (submit returned); the one-token rule keeps the token at A, withdraws nothing.
+    let s = await cluster.stats(true);
+    expect(s[one.a]!.tokensWithdrawn).toBe(0);
+    expect(s[one.a]!.queueLength).toBe(1);
+    await cluster.stop();
+
+    const multi = await tokenAtAThenJobFromB(['--no-withdraw', '--multi-token']);
+    cluster = multi.cluster;
+    s = await cluster.waitFor((x) => x.reduce((n, y) => n + y.queueLength, 0) === 2, 10_000, true);
+    expect(s.reduce((n, y) => n + y.queueLength, 0)).toBe(2);
+    expect(Math.max(...tokenHolders(s).values())).toBe(2);
   });
 });
 

@@ -162,7 +162,7 @@ describe('NATS transport + Redis membership on real processes and servers', () =
     await client.close();
   });
 
-  it('NATS or Redis unreachable at start: a clear error within 5 s and a non-zero exit', async () => {
+  it('NATS or Redis unreachable at start: a clear error after a bounded retry window and a non-zero exit', async () => {
     const closed = await freePort();
     const runs = await Promise.all([
       runJiq(['dispatcher', '--transport', 'nats', '--nats', `nats://127.0.0.1:${closed}`, '--json'], 15_000),
@@ -173,8 +173,10 @@ describe('NATS transport + Redis membership on real processes and servers', () =
     for (const [i, run] of runs.entries()) {
       expect(run.code, run.stderr).not.toBe(0);
       expect(run.code).not.toBeNull();
-      expect(run.ms).toBeLessThan(5_000);
-      expect(run.stderr).toMatch(i < 2 ? /NATS unreachable at nats:\/\/127\.0\.0\.1/ : /Redis unreachable at redis:\/\/127\.0\.0\.1/);
+      // Not hanging (the bound is loose: process start-up on a loaded machine takes seconds); the
+      // window itself is the 3 s the NATS message names (a broker restarting is retried inside it).
+      expect(run.ms).toBeLessThan(12_000);
+      expect(run.stderr).toMatch(i < 2 ? /NATS unreachable at nats:\/\/127\.0\.0\.1:\d+ for 3000 ms/ : /Redis unreachable at redis:\/\/127\.0\.0\.1/);
     }
   });
 });

@@ -265,3 +265,30 @@ describe('jiq cluster --tls', () => {
     expect(run.stderr).toContain('--tls');
   });
 });
+
+describe('jiq dashboard against a TLS dispatcher that requires the token', () => {
+  interface State { dispatchers: { id: string; error?: string; workers: number }[]; polls: number }
+  async function dashboardState(extra: string[]): Promise<State | null> {
+    const d = await spawnJiq(['dashboard', '--dispatchers', address, '--port', '0', '--interval-ms', '200', ...extra], { timeoutMs: 20_000, env: spawnEnv() });
+    try {
+      // A few polls: Stats answered (or refused) every 200 ms.
+      for (let i = 0; i < 50; i++) {
+        const state = (await (await fetch(new URL('/api/state', (d.ready as { url?: string }).url!))).json()) as State;
+        if (state.polls >= 3) return state;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return null;
+    } finally {
+      await d.stop(5_000);
+    }
+  }
+
+  it('shows the dispatcher with --tls-ca and --auth-token-file; without the token it shows the refusal and no figures', async () => {
+    const served = await dashboardState(['--tls-ca', certs.caFile, '--auth-token-file', tokenFile]);
+    expect(served?.dispatchers.map((x) => [x.id, x.error, x.workers])).toEqual([['d-sec', undefined, 1]]);
+    const refused = await dashboardState(['--tls-ca', certs.caFile]);
+    expect(refused?.dispatchers).toHaveLength(1);
+    expect(refused!.dispatchers[0]!.error).toMatch(/^UNAUTHENTICATED: .*refused the stats call: no auth token presented/);
+    expect(refused!.dispatchers[0]!.workers).toBe(0);
+  });
+});

@@ -93,7 +93,9 @@ export function expectOneTokenPerServerAtRest(stats: DispatcherStats[], workers:
   const holders = tokenHolders(stats);
   expect([...holders.keys()].sort()).toEqual(Array.from({ length: workers }, (_, i) => `w${i}/0`).sort());
   expect([...holders.values()].every((n) => n === 1)).toBe(true);
-  const withdrawn = stats.reduce((a, x) => a + x.tokensWithdrawn, 0);
-  if (withdraw) expect(withdrawn).toBeGreaterThan(0);
-  else expect(withdrawn).toBe(0);
+  // Without withdrawals none may happen. With them, how many happen depends on how often a
+  // server holding a token gets a job from elsewhere, which a machine saturated by other work
+  // can bring to zero (no server is ever idle); the mechanism itself is shown deterministically
+  // in grpc-cluster.test.ts ("a job from the other dispatcher withdraws the token").
+  if (!withdraw) expect(stats.reduce((a, x) => a + x.tokensWithdrawn, 0)).toBe(0);
 }

@@ -123,7 +123,7 @@ export function resolveScaleOut(f: RawScaleOutFlags): ScaleOut {
  * The --redis URL with the password of --redis-password-file put in (as requirepass expects:
  * redis[s]://:password@host:port, or user:password@ when the URL names a user).
  */
-function withRedisPassword(url: string | undefined, file: string | undefined): string | undefined {
+export function withRedisPassword(url: string | undefined, file: string | undefined): string | undefined {
   if (file === undefined || file === '') return url;
   if (url === undefined) throw new JiqConfigError('--redis-password-file', 'needs --redis (or JIQ_REDIS_URL)');
   const parsed = new URL(url);

@@ -55,6 +55,15 @@ export interface JiqClientOptions {
    * Default 0 = never.
    */
   answerTimeoutMs?: number;
+  /**
+   * Every dispatcher is pinged this often on its stream (default 250 ms; 0 = no pings). One that
+   * has answered nothing for `unresponsiveAfterMs` (default 1000) gets no new jobs until it
+   * answers again: a hung dispatcher (SIGSTOP, a stalled host) is avoided within about a
+   * second. Its jobs in flight stay with it until the transport declares it lost (gRPC
+   * keepalive, NATS session timeout), then are resent or failed as `retry` says.
+   */
+  pingIntervalMs?: number;
+  unresponsiveAfterMs?: number;
 }
 
 export interface SubmitOptions {
@@ -103,6 +112,10 @@ export interface ClientCounters {
   refusedFull: number;
   /** Jobs with no reply within answerTimeoutMs (resent or failed). */
   unanswered: number;
+  /** Times a dispatcher went unanswering (no reply nor pong for unresponsiveAfterMs) and was avoided. */
+  unresponsive: number;
+  /** Times an avoided dispatcher answered again and was used again. */
+  responsiveAgain: number;
 }
 
 interface Pending {
@@ -123,6 +136,10 @@ interface Conn {
   nextId: number;
   /** It said it is draining: no new jobs until it reconnects. */
   draining: boolean;
+  /** When anything last arrived on its stream (a reply, a notice, a pong). */
+  lastHeardAt: number;
+  /** Nothing heard for unresponsiveAfterMs: connected, but no new jobs until it answers. */
+  unresponsive: boolean;
 }
 
 const CLIENT_KEEPALIVE_MS = 1_000;
@@ -167,7 +184,10 @@ export class JiqClient {
   /** Submits waiting for room under maxInFlight. */
   private blocked: (() => void)[] = [];
   private sentCount = 0;
-  readonly counters: ClientCounters = { resent: 0, strayReplies: 0, drainNotices: 0, refusedFull: 0, unanswered: 0 };
+  readonly counters: ClientCounters = { resent: 0, strayReplies: 0, drainNotices: 0, refusedFull: 0, unanswered: 0, unresponsive: 0, responsiveAgain: 0 };
+  private readonly pingIntervalMs: number;
+  private readonly unresponsiveAfterMs: number;
+  private pinger: DispatcherPinger | undefined;
   private readonly answerTimeoutMs: number;
   private answerSweep: NodeJS.Timeout | undefined;
 
@@ -175,7 +195,17 @@ export class JiqClient {
     if (!Array.isArray(options.dispatchers) || options.dispatchers.length === 0) {
       throw new JiqConfigError('dispatchers', 'at least one dispatcher address is required', options.dispatchers);
     }
-    this.conns = options.dispatchers.map((address) => ({ address, channel: undefined, pending: new Map(), nextId: 1, draining: false }));
+    this.conns = options.dispatchers.map((address) => ({
+      address, channel: undefined, pending: new Map(), nextId: 1, draining: false, lastHeardAt: 0, unresponsive: false,
+    }));
+    this.pingIntervalMs = options.pingIntervalMs ?? 250;
+    this.unresponsiveAfterMs = options.unresponsiveAfterMs ?? 1_000;
+    if (!(this.pingIntervalMs >= 0) || !Number.isFinite(this.pingIntervalMs)) {
+      throw new JiqConfigError('pingIntervalMs', 'must be a finite number >= 0', options.pingIntervalMs);
+    }
+    if (!(this.unresponsiveAfterMs > this.pingIntervalMs) || !Number.isFinite(this.unresponsiveAfterMs)) {
+      throw new JiqConfigError('unresponsiveAfterMs', 'must be a finite number above pingIntervalMs', options.unresponsiveAfterMs);
+    }
     this.maxInFlight = options.maxInFlight ?? 10_000;
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
       throw new JiqConfigError('maxInFlight', 'must be an integer >= 1', options.maxInFlight);
@@ -222,13 +252,52 @@ export class JiqClient {
     }
     conn.channel = channel;
     conn.draining = false;
+    conn.unresponsive = false;
+    conn.lastHeardAt = performance.now();
     channel.onMessage((reply) => this.onReply(conn, reply));
     channel.onClose((err) => this.lost(conn, channel, err));
     this.live.push(conn);
+    if (this.pingIntervalMs > 0) this.pinger ??= new DispatcherPinger(this.pingIntervalMs, (stalled) => this.pingAll(stalled));
     this.resendOrphans();
   }
 
+  /** Connected dispatchers, answering or not (what a give-up watchdog asks). */
+  get connectedDispatchers(): number {
+    return this.conns.filter((c) => c.channel !== undefined).length;
+  }
+
+  /**
+   * One ping round: a dispatcher silent for unresponsiveAfterMs stops getting new jobs. `stalled`:
+   * this process's own timer ran late (a GC pause, a busy loop), so silence proves nothing now.
+   */
+  private pingAll(stalled = false): void {
+    const now = performance.now();
+    for (const conn of this.conns) {
+      if (!conn.channel) continue;
+      if (stalled) conn.lastHeardAt = Math.max(conn.lastHeardAt, now - this.pingIntervalMs);
+      else if (!conn.unresponsive && now - conn.lastHeardAt > this.unresponsiveAfterMs) this.unresponsiveNow(conn, now);
+      conn.channel.send({ requestId: 0 });
+    }
+  }
+
+  private unresponsiveNow(conn: Conn, now: number): void {
+    conn.unresponsive = true;
+    this.counters.unresponsive++;
+    this.live = this.live.filter((c) => c !== conn);
+    this.log.warn({ dispatcher: conn.address, silentMs: Math.round(now - conn.lastHeardAt), inFlight: conn.pending.size },
+      'dispatcher stopped answering; sending new jobs elsewhere');
+  }
+
   private onReply(conn: Conn, reply: SubmitReply): void {
+    conn.lastHeardAt = performance.now();
+    if (conn.unresponsive) {
+      conn.unresponsive = false;
+      if (!conn.draining && conn.channel) {
+        this.counters.responsiveAgain++;
+        this.live.push(conn);
+        this.log.info({ dispatcher: conn.address }, 'dispatcher answers again');
+      }
+    }
     if (reply.draining && !conn.draining) this.drainingNotice(conn);
     if (reply.requestId === 0) return;
     const p = conn.pending.get(reply.requestId);
@@ -269,6 +338,7 @@ export class JiqClient {
   private lost(conn: Conn, channel: SubmitChannel, err?: Error): void {
     if (conn.channel !== channel) return;
     conn.channel = undefined;
+    conn.unresponsive = false;
     this.live = this.live.filter((c) => c !== conn);
     const pending = [...conn.pending.values()];
     conn.pending.clear();
@@ -290,7 +360,7 @@ export class JiqClient {
   private resend(p: Pending): void {
     p.attempts++;
     this.counters.resent++;
-    if (this.live.length > 0) this.transmit(p);
+    if (this.canTransmit()) this.transmit(p);
     else this.orphan(p);
   }
 
@@ -376,7 +446,7 @@ export class JiqClient {
           return;
         }
         this.sentCount++;
-        if (this.live.length > 0) this.transmit(p);
+        if (this.canTransmit()) this.transmit(p);
         else this.orphan(p);
       };
       if (this.sentCount >= this.maxInFlight) this.blocked.push(go);
@@ -384,9 +454,15 @@ export class JiqClient {
     });
   }
 
-  /** Puts a job on the stream of a uniformly random live dispatcher. */
+  /** A dispatcher to send to: a live one, else (all silent) a connected one rather than none. */
+  private canTransmit(): boolean {
+    return this.live.length > 0 || this.conns.some((c) => c.channel !== undefined && c.unresponsive && !c.draining);
+  }
+
+  /** Puts a job on the stream of a uniformly random live dispatcher (or, if none answers now, a connected one). */
   private transmit(p: Pending): void {
-    const conn = this.live[Math.floor(this.rng.next() * this.live.length)]!;
+    const pool = this.live.length > 0 ? this.live : this.conns.filter((c) => c.channel !== undefined && c.unresponsive && !c.draining);
+    const conn = pool[Math.floor(this.rng.next() * pool.length)]!;
     const requestId = conn.nextId;
     conn.nextId = (requestId + 1) >>> 0 || 1;
     conn.pending.set(requestId, p);
@@ -428,6 +504,7 @@ export class JiqClient {
       });
     }
     this.closed = true;
+    this.pinger?.stop();
     for (const go of this.blocked.splice(0)) go();
     this.failOrphans();
     clearTimeout(this.orphanTimer);
@@ -442,3 +519,34 @@ export class JiqClient {
     for (const w of ws) w();
   }
 }
+
+/**
+ * The client's one ping timer. It notices when it itself ran late (this process stalled): then
+ * the dispatchers' silence is this process's, and no verdict is drawn from it.
+ */
+class DispatcherPinger {
+  private readonly timer: NodeJS.Timeout;
+  private last = performance.now();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly round: (stalled: boolean) => void,
+  ) {
+    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const late = now - this.last - this.intervalMs;
+    this.last = now;
+    this.round(late > STALL_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** A timer this much late means this process stalled (a pause no dispatcher caused). */
+const STALL_MS = 250;

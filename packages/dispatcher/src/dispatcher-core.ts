@@ -156,6 +156,8 @@ export class DispatcherCore implements DispatcherHandlers {
     lateResults: 0,
     workersDropped: 0,
     exhausted: 0,
+    /** Jobs a stopping worker handed back unstarted (re-dispatched at once, not an attempt). */
+    handedBack: 0,
   };
 
   /** Hop delays seen here within the measured window (see docs/performance.md). */
@@ -212,6 +214,8 @@ export class DispatcherCore implements DispatcherHandlers {
     if (this.draining) channel.send({ requestId: 0, draining: true });
     channel.onMessage((req) => {
       const job = req.job;
+      // A client's ping (request id 0, no job): answered at once, so it can tell a hung dispatcher.
+      if (!job && req.requestId === 0) return void channel.send({ requestId: 0, draining: this.draining });
       if (!job) return this.refuse(client, req.requestId, '', ErrorCode.INVALID_ARGUMENT, 'job: required');
       this.submit(client, req.requestId, job);
     });
@@ -523,6 +527,10 @@ export class DispatcherCore implements DispatcherHandlers {
     }
     this.inFlight.delete(done.ticket);
     entry.timeouts = 0;
+    if (done.handedBack) {
+      this.handedBack(entry, job);
+      return;
+    }
     this.known.report(job.server, done.queueLength);
     if (done.raceBusy) {
       this.counters.raceBusy++;
@@ -548,6 +556,16 @@ export class DispatcherCore implements DispatcherHandlers {
         dispatcherId: this.config.id,
       },
     });
+  }
+
+  /**
+   * A stopping worker never started this job and gave it back: route it again now (it did not
+   * run, so it is not an attempt and not a new arrival), away from that worker.
+   */
+  private handedBack(entry: WorkerEntry, job: InFlight): void {
+    this.counters.handedBack++;
+    if (job.key !== '') this.byKey.delete(job.key);
+    this.route(job.job, job.waiters, job.key, job.attempts, entry);
   }
 
   private measureDone(job: InFlight, done: JobDone): void {
@@ -662,6 +680,7 @@ export class DispatcherCore implements DispatcherHandlers {
       lateResults: c.lateResults,
       workersDropped: c.workersDropped,
       exhausted: c.exhausted,
+      handedBack: c.handedBack,
       hops: {
         probeRtt: this.hops.probeRtt.toData(),
         place: this.hops.place.toData(),

@@ -1,9 +1,8 @@
 import { ErrorCode } from '@jiq/core';
 import {
-  Counter,
   createMetricsRegistry,
-  Histogram,
   monotonicTotal,
+  promClient,
   scrapedCounter as counter,
   scrapedGauge as gauge,
   type MetricsRegistry,
@@ -38,8 +37,9 @@ const CODE_NAMES = Object.entries(ErrorCode).filter(([, v]) => typeof v === 'num
  * scraped; the three histograms and the failures-by-code counter are fed by the core's observer
  * hook (set here), since a distribution cannot be rebuilt from totals.
  */
-export function dispatcherMetrics(core: DispatcherCore, id: string): MetricsRegistry {
-  const registry = createMetricsRegistry({ dispatcher: id });
+export async function dispatcherMetrics(core: DispatcherCore, id: string): Promise<MetricsRegistry> {
+  const registry = await createMetricsRegistry({ dispatcher: id });
+  const { Counter, Histogram } = promClient();
   const registers = [registry];
 
   counter(registry, 'jiq_dispatcher_arrivals_total', 'Jobs that arrived (first dispatch attempts)', () => core.lifetime.arrivals);

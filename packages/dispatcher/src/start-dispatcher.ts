@@ -72,7 +72,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   let state: 'starting' | 'serving' | 'draining' | 'closed' = 'starting';
   let ops: OpsServer | undefined;
   if (o.metrics) {
-    const registry = dispatcherMetrics(core, o.id);
+    const registry = await dispatcherMetrics(core, o.id);
     ops = await startOpsServer({
       host: o.metrics.host ?? o.host,
       port: o.metrics.port,

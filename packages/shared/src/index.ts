@@ -36,11 +36,10 @@ export { createLogger, LOG_LEVELS, silentLogger } from './logger';
 export { startOpsServer } from './http-ops-server';
 export type { OpsServer, OpsServerOptions, Readiness } from './http-ops-server';
 export {
-  Counter,
   createMetricsRegistry,
   exposition,
-  Histogram,
   monotonicTotal,
+  promClient,
   scrapedCounter,
   scrapedGauge,
 } from './metrics-prometheus';

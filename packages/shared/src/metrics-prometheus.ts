@@ -1,13 +1,32 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
 
+type Registry = PromClient.Registry;
 export type { Registry as MetricsRegistry } from 'prom-client';
-export { Counter, Histogram } from 'prom-client';
+
+let promClientModule: typeof PromClient | undefined;
+
+/**
+ * prom-client is loaded on first use, not when @jiq/shared is: with OpenTelemetry and https
+ * behind it, it is ~40% of a worker's start-up CPU (measured, docs/performance.md), and only a
+ * process serving /metrics needs it. A `jiq cluster` of 55 processes starting at once on two
+ * cores is what this saves.
+ */
+async function loadPromClient(): Promise<typeof PromClient> {
+  return (promClientModule ??= await import('prom-client'));
+}
+
+/** prom-client's classes (Counter, Histogram...), once a registry was created. */
+export function promClient(): typeof PromClient {
+  if (!promClientModule) throw new Error('prom-client is not loaded yet: await createMetricsRegistry() first');
+  return promClientModule;
+}
 
 /**
  * A Prometheus registry for one jiq process (prom-client: the de-facto Node client, with the
  * process and event-loop metrics built in), every series labelled with `labels`.
  */
-export function createMetricsRegistry(labels: Record<string, string>): Registry {
+export async function createMetricsRegistry(labels: Record<string, string>): Promise<Registry> {
+  const { collectDefaultMetrics, Registry } = await loadPromClient();
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry });
@@ -16,7 +35,7 @@ export function createMetricsRegistry(labels: Record<string, string>): Registry 
 
 /** A counter whose value is read at scrape time, so the hot path pays nothing. */
 export function scrapedCounter(registry: Registry, name: string, help: string, read: () => number): void {
-  new Counter({
+  new (promClient().Counter)({
     name,
     help,
     registers: [registry],
@@ -29,7 +48,7 @@ export function scrapedCounter(registry: Registry, name: string, help: string, r
 
 /** A gauge whose value is read at scrape time. */
 export function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): void {
-  new Gauge({
+  new (promClient().Gauge)({
     name,
     help,
     registers: [registry],

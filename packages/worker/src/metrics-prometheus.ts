@@ -7,8 +7,8 @@ import {
 import type { WorkerCore } from './worker-core';
 
 /** A Prometheus registry for one worker process, read off WorkerCore when scraped. */
-export function workerMetrics(core: WorkerCore, id: string, slots: number): MetricsRegistry {
-  const registry = createMetricsRegistry({ worker: id });
+export async function workerMetrics(core: WorkerCore, id: string, slots: number): Promise<MetricsRegistry> {
+  const registry = await createMetricsRegistry({ worker: id });
   const c = core.counters;
   counter(registry, 'jiq_worker_jobs_total', 'Jobs this worker finished (succeeded or failed)', () => c.jobs);
   counter(registry, 'jiq_worker_jobs_failed_total', 'Jobs whose handler threw (HANDLER_FAILED)', () => c.failed);

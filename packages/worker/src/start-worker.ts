@@ -13,6 +13,8 @@ export interface WorkerHandle {
   counters(): Readonly<WorkerCounters>;
   /** Outstanding tokens (slot, epoch, dispatcher address). */
   outstandingTokens(): { slot: number; epoch: number; dispatcher: string }[];
+  /** Dispatchers connected and greeted now (0: this worker serves no one). */
+  readyDispatchers(): number;
   /** Leaves the dispatchers, finishes its jobs (up to drainTimeoutMs), disconnects. */
   close(): Promise<void>;
 }
@@ -50,7 +52,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   let ops: OpsServer | undefined;
   try {
     if (options.metrics) {
-      const registry = workerMetrics(core, id, options.slots ?? 1);
+      const registry = await workerMetrics(core, id, options.slots ?? 1);
       ops = await startOpsServer({
         host: options.metrics.host,
         port: options.metrics.port,
@@ -85,6 +87,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     metricsAddress: ops?.address,
     counters: () => ({ ...core.counters }),
     outstandingTokens: () => core.outstandingTokens(),
+    readyDispatchers: () => core.readyDispatchers,
     close: () => {
       closing ??= (async () => {
         state = 'closing';

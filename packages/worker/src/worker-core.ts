@@ -92,6 +92,8 @@ export interface WorkerCounters {
   raceWithdrawn: number;
   malformed: number;
   dropped: number;
+  /** Jobs handed back unstarted while stopping (the dispatcher re-dispatched them at once). */
+  handedBack: number;
   /** Jobs with job.measure set (after the warm-up), and the sums of their sojourn and service times. */
   measuredJobs: number;
   sojournMsSum: number;
@@ -122,6 +124,7 @@ export class WorkerCore {
     raceWithdrawn: 0,
     malformed: 0,
     dropped: 0,
+    handedBack: 0,
     measuredJobs: 0,
     sojournMsSum: 0,
     serviceMsSum: 0,
@@ -351,6 +354,11 @@ export class WorkerCore {
       });
       return;
     }
+    if (this.closing) {
+      // It crossed our leave: we take nothing new while stopping.
+      this.handBack(link, a.ticket, a.slot);
+      return;
+    }
     const wasIdle = !slot.busy && slot.queue.length === 0;
     let raceBusy = false;
     let raceWithdrawn = false;
@@ -539,12 +547,19 @@ export class WorkerCore {
     return this.slots.flatMap((s) => [...s.tokens].map(([epoch, l]) => ({ slot: s.index, epoch, dispatcher: l.address })));
   }
 
-  /** Leaves every dispatcher (they drop its tokens), finishes queued jobs, then disconnects. */
+  /**
+   * Leaves every dispatcher (they drop its tokens), hands back the jobs it has not started (each
+   * dispatcher re-dispatches them at once, instead of them waiting here or for a timeout),
+   * finishes the jobs in service (up to drainTimeoutMs), then disconnects.
+   */
   async close(drainTimeoutMs: number): Promise<boolean> {
     if (this.closed) return true;
     this.closing = true;
     for (const l of this.links) l.channel?.send({ leave: { reason: 'closing' } });
-    for (const s of this.slots) s.tokens.clear();
+    for (const s of this.slots) {
+      s.tokens.clear();
+      for (const q of s.queue.splice(0)) if (q.link.generation === q.generation) this.handBack(q.link, q.ticket, s.index);
+    }
     const drained = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), drainTimeoutMs);
       this.idleWaiters.push(() => {
@@ -573,6 +588,14 @@ export class WorkerCore {
       }),
     );
     return drained;
+  }
+
+  /** Gives a job back unstarted (after the leave on the same stream, so the dispatcher sends it elsewhere). */
+  private handBack(link: Link, ticket: number, slot: number): void {
+    this.counters.handedBack++;
+    link.channel?.send({
+      done: { ticket, slot, ok: false, handedBack: true, error: { code: ErrorCode.UNAVAILABLE, message: `worker ${this.cfg.workerId} is stopping; handed back unstarted` } },
+    });
   }
 
   private checkIdle(): void {

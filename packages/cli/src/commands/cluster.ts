@@ -58,7 +58,7 @@ export function registerClusterCommand(program: Command): void {
         }
         for (const w of result.warnings) process.stderr.write(`jiq cluster: warning: ${w}\n`);
         // With --redis the result is also stored under a run id (see `jiq stats --runs`).
-        const runId = scaleOut.redisUrl ? await storeClusterRun(scaleOut.redisUrl, scaleOut.prefix, result) : undefined;
+        const runId = scaleOut.redisUrl ? await storeClusterRun(scaleOut.redisUrl, scaleOut.prefix, result, scaleOut.redisTlsCaFile) : undefined;
         printResult(runId ? { ...result, runId } : result, flags.json,
           () => `${renderClusterResult(result)}${runId ? `\nstored in Redis as run ${runId}` : ''}`);
       } catch (err) {

@@ -6,8 +6,9 @@ import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parseP
 import { printResult } from '../output';
 import { onShutdown } from '../process-lifecycle';
 import { addScaleOutFlags, createConnector, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
+import { addPeerSecurityFlags, resolvePeerSecurity, type RawSecurityFlags } from '../security-flags';
 
-interface DashboardFlags extends RawScaleOutFlags {
+interface DashboardFlags extends RawScaleOutFlags, RawSecurityFlags {
   port: number;
   host: string;
   dispatchers?: string[];
@@ -20,6 +21,7 @@ interface DashboardFlags extends RawScaleOutFlags {
   probe: 'distinct' | 'replace';
   jobs: string;
   json: boolean;
+  exitWithParent: boolean;
 }
 
 /** The running point from the flags, when --lambda says which one it is (else no prediction). */
@@ -32,7 +34,8 @@ function paramsOf(f: DashboardFlags, m: number): RunParams | null {
 
 /** `jiq dashboard`: the live page of a running cluster, found by address or through Redis membership. */
 export function registerDashboardCommand(program: Command): void {
-  addScaleOutFlags(program.command('dashboard'))
+  // It reads Stats like a client: the token and TLS flags of workers and the load.
+  addPeerSecurityFlags(addScaleOutFlags(program.command('dashboard')))
     .description('serve a live dashboard of a running cluster (I-queues, tokens, workers, q0 vs the model) and GET /api/state')
     .option('--port <port>', 'port of the page (0 = any free port)', parseNonNegativeInt('--port'), 8080)
     .addOption(new Option('--host <host>', 'interface to listen on (the page has no authentication: loopback by default)').default('127.0.0.1'))
@@ -48,16 +51,18 @@ export function registerDashboardCommand(program: Command): void {
     .option('--probe <mode>', 'with --lambda: distinct | replace', parseChoice('--probe', ['distinct', 'replace'] as const), 'distinct')
     .option('--jobs <spec>', 'with --lambda: job sizes', 'exp')
     .option('--json', 'print the ready line as JSON', false)
+    .option('--exit-with-parent', 'exit when stdin closes (as jiq cluster\'s children)', false)
     .action(async (f: DashboardFlags) => {
       const scale = resolveScaleOut(f);
       if (!f.dispatchers && !scale.redisUrl) throw new JiqConfigError('--dispatchers', 'is required without --redis');
       if (f.intervalMs < 100) throw new JiqConfigError('--interval-ms', 'must be >= 100', f.intervalMs);
+      const security = resolvePeerSecurity(f, scale.transport);
       const log = createLogger('jiq-dashboard', process.env.JIQ_LOG_LEVEL ?? 'warn');
-      const redis = scale.redisUrl && !f.dispatchers ? await connectRedis(scale.redisUrl) : undefined;
+      const redis = scale.redisUrl && !f.dispatchers ? await connectRedis(scale.redisUrl, { tlsCaFile: scale.redisTlsCaFile }) : undefined;
       const dispatchers = redis ? () => liveMembers(redis, scale.prefix, 'dispatcher') : () => f.dispatchers!;
       try {
         const params = paramsOf(f, (await dispatchers()).length);
-        const connector = await createConnector(scale, 'jiq-dashboard', log);
+        const connector = await createConnector(scale, 'jiq-dashboard', log, security);
         const dashboard = await startDashboard({
           port: f.port, host: f.host, intervalMs: f.intervalMs, log, target: { connector, dispatchers, params },
         });
@@ -67,7 +72,7 @@ export function registerDashboardCommand(program: Command): void {
           await dashboard.close();
           await connector.close();
           redis?.disconnect();
-        }, { exitWithParent: false });
+        }, { exitWithParent: f.exitWithParent });
       } catch (err) {
         redis?.disconnect();
         throw err;

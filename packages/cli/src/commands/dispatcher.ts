@@ -1,11 +1,11 @@
 import { startDispatcher } from '@jiq/dispatcher';
-import { createLogger } from '@jiq/shared';
+import { createLogger, type DispatcherServer } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { DISPATCH_POLICIES, TOKEN_SELECTIONS, type DispatchPolicyName, type TokenSelectionName } from '@jiq/core';
 import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../options';
 import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
-import { onShutdown } from '../process-lifecycle';
+import { DEFAULT_GIVE_UP_AFTER_MS, exitWhenUnreachable, GIVE_UP_HELP, onShutdown } from '../process-lifecycle';
 import { addDispatcherSecurityFlags, resolveDispatcherSecurity, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, membershipOf, natsDispatcherTransport, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
@@ -31,6 +31,7 @@ export function registerDispatcherCommand(program: Command): void {
     .option('--max-in-flight <n>', 'jobs held at once; beyond, RESOURCE_EXHAUSTED', parsePositiveInt('--max-in-flight'), 100_000)
     .option('--max-streams <n>', 'client and worker streams at once', parsePositiveInt('--max-streams'), 10_000)
     .option('--drain-timeout-ms <ms>', 'on SIGTERM: how long to wait for in-flight jobs', parseNonNegativeInt('--drain-timeout-ms'), 30_000)
+    .addOption(new Option('--give-up-after-ms <ms>', GIVE_UP_HELP).env('JIQ_GIVE_UP_AFTER_MS').argParser(parseNonNegativeInt('--give-up-after-ms')).default(DEFAULT_GIVE_UP_AFTER_MS))
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: JIQ_LOG_LEVEL or info)')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
@@ -38,23 +39,32 @@ export function registerDispatcherCommand(program: Command): void {
       maxSlotsPerWorker: number; id?: string; host: string; port: number; policy: DispatchPolicyName; select: TokenSelectionName; d?: number;
       fallbackD: number; probeTimeoutMs: number; maxPayloadBytes: number;
       seed?: number; logLevel?: string; exitWithParent: boolean; json: boolean;
-      jobTimeoutMs: number; maxAttempts: number; maxWorkerTimeouts: number; maxInFlight: number; maxStreams: number; drainTimeoutMs: number;
+      giveUpAfterMs: number; jobTimeoutMs: number; maxAttempts: number; maxWorkerTimeouts: number; maxInFlight: number; maxStreams: number; drainTimeoutMs: number;
     }) => {
       const scale = resolveScaleOut(o);
       const security = resolveDispatcherSecurity(o, scale.transport);
       const logger = createLogger('jiq-dispatcher', o.logLevel);
+      // Over NATS the server is kept to watch its broker link (a gRPC dispatcher has no broker).
+      let server: DispatcherServer | undefined;
+      const nats = scale.transport === 'nats' ? natsDispatcherTransport(scale, logger) : undefined;
       const handle = await startDispatcher({
         id: o.id ?? process.env.JIQ_DISPATCHER_ID, host: o.host, port: o.port, policy: o.policy, select: o.select, d: o.d,
         fallbackD: o.fallbackD, probeTimeoutMs: o.probeTimeoutMs,
         maxPayloadBytes: o.maxPayloadBytes, seed: o.seed, logger, maxSlotsPerWorker: o.maxSlotsPerWorker, ...security,
         jobTimeoutMs: o.jobTimeoutMs, maxAttempts: o.maxAttempts, maxWorkerTimeouts: o.maxWorkerTimeouts,
         maxInFlight: o.maxInFlight, maxStreams: o.maxStreams, drainTimeoutMs: o.drainTimeoutMs,
-        transport: scale.transport === 'nats' ? natsDispatcherTransport(scale, logger) : undefined,
+        transport: nats ? async (handlers, x) => (server = await nats(handlers, x)) : undefined,
         membership: membershipOf(scale), metrics: metricsOf(o, o.host),
       });
       const metrics = handle.metricsAddress;
       printResult({ event: 'ready', role: 'dispatcher', id: handle.id, address: handle.address, pid: process.pid, ...(metrics ? { metrics } : {}) }, o.json,
         () => `dispatcher ${handle.id} listening on ${handle.address}${metrics ? ` (metrics on http://${metrics}/metrics)` : ''}`);
       onShutdown(() => handle.close(), { exitWithParent: o.exitWithParent });
+      exitWhenUnreachable({
+        reachable: () => server?.brokerUp?.() !== false,
+        giveUpAfterMs: o.giveUpAfterMs,
+        what: () => `the NATS server (${scale.natsUrl})`,
+        close: () => handle.close(),
+      });
     });
 }

@@ -5,12 +5,13 @@ import { connectRedis, createLogger, liveMembers } from '@jiq/shared';
 import { Option, type Command } from 'commander';
 import { parseAddressList, parseNonNegativeInt, parseNumber, parsePositiveInt, parseChoice } from '../options';
 import { printResult } from '../output';
+import { DEFAULT_GIVE_UP_AFTER_MS, exitWhenUnreachable, GIVE_UP_HELP } from '../process-lifecycle';
 import { addPeerSecurityFlags, resolvePeerSecurity, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, createConnector, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
 interface LoadFlags extends RawScaleOutFlags, RawSecurityFlags {
   dispatchers?: string[]; workers?: number; slots: number; lambda: number; jobs: string; meanServiceMs: number;
-  duration: number; warmup?: number; seed: number; waitMs: number; json: boolean; arrivals: ArrivalProcess;
+  duration: number; warmup?: number; seed: number; waitMs: number; json: boolean; arrivals: ArrivalProcess; giveUpAfterMs: number;
 }
 
 /** Dispatchers from --dispatchers, else the live members in Redis (waiting up to waitMs for one). */
@@ -63,6 +64,7 @@ export function registerLoadCommand(program: Command): void {
     .option('--arrivals <process>', 'fixed-count: Poisson conditioned on its count (default) | poisson', parseChoice('--arrivals', ARRIVAL_PROCESSES), 'fixed-count')
     .option('--wait-ms <ms>', 'with --redis: wait this long for a first dispatcher', parsePositiveInt('--wait-ms'), 30_000)
     .option('--json', 'print one JSON object', false)
+    .addOption(new Option('--give-up-after-ms <ms>', GIVE_UP_HELP).env('JIQ_GIVE_UP_AFTER_MS').argParser(parseNonNegativeInt('--give-up-after-ms')).default(DEFAULT_GIVE_UP_AFTER_MS))
     .action(async (f: LoadFlags) => {
       const scale = resolveScaleOut(f);
       const security = resolvePeerSecurity(f, scale.transport);
@@ -77,6 +79,15 @@ export function registerLoadCommand(program: Command): void {
       // Fast keepalives: a dispatcher that stops answering is dropped within a few seconds.
       const connector = await createConnector(scale, `jiq-load-${process.pid}`, log, { ...security, keepaliveMs: 1_000 });
       const client = new JiqClient({ dispatchers, connector, seed: f.seed, logger: log });
+      exitWhenUnreachable({
+        reachable: () => connector.brokerUp?.() !== false && client.connectedDispatchers > 0,
+        giveUpAfterMs: f.giveUpAfterMs,
+        what: () => (connector.brokerUp?.() === false ? `the NATS server (${scale.natsUrl})` : 'every dispatcher'),
+        close: async () => {
+          await client.close(0);
+          await connector.close();
+        },
+      });
       try {
         await client.connect();
         const result = await runLoad(client, {

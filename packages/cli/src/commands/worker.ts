@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { parseAddressList, parseChoice, parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options';
 import { addMetricsFlags, metricsOf, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
-import { onShutdown } from '../process-lifecycle';
+import { DEFAULT_GIVE_UP_AFTER_MS, exitWhenUnreachable, GIVE_UP_HELP, onShutdown } from '../process-lifecycle';
 import { addPeerSecurityFlags, resolvePeerSecurity, type RawSecurityFlags } from '../security-flags';
 import { addScaleOutFlags, createConnector, membershipOf, resolveScaleOut, type RawScaleOutFlags } from '../scale-out';
 
@@ -29,12 +29,13 @@ export function registerWorkerCommand(program: Command): void {
     .option('--speed <list>', 'relative speed of this worker\'s slots: one number, or one per slot (comma list, cycled)', parseSpeedList, [1])
     .option('--seed <n>', 'seed of the probe choices', parseNonNegativeInt('--seed'))
     .option('--connect-timeout-ms <ms>', 'each dispatcher must answer within this', parsePositiveInt('--connect-timeout-ms'), 5000)
+    .addOption(new Option('--give-up-after-ms <ms>', GIVE_UP_HELP).env('JIQ_GIVE_UP_AFTER_MS').argParser(parseNonNegativeInt('--give-up-after-ms')).default(DEFAULT_GIVE_UP_AFTER_MS))
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--exit-with-parent', 'exit when stdin closes (used by jiq cluster)', false)
     .option('--json', 'print the ready line as JSON', false)
     .action(async (o: RawScaleOutFlags & RawMetricsFlags & RawSecurityFlags & {
       dispatchers?: string[]; id?: string; slots: number; policy: DispatchPolicyName; d: number; probe: 'distinct' | 'replace'; withdraw?: boolean;
-      multiToken: boolean; meanServiceMs: number; speed: number[]; seed?: number; connectTimeoutMs: number;
+      multiToken: boolean; meanServiceMs: number; speed: number[]; seed?: number; connectTimeoutMs: number; giveUpAfterMs: number;
       logLevel?: string; exitWithParent: boolean; json: boolean; handler?: string;
     }) => {
       const scale = resolveScaleOut(o);
@@ -58,10 +59,17 @@ export function registerWorkerCommand(program: Command): void {
       const started = handle;
       printResult({ event: 'ready', role: 'worker', id: started.id, pid: process.pid, ...(started.metricsAddress ? { metrics: started.metricsAddress } : {}) }, o.json,
         () => `worker ${started.id} ready${started.metricsAddress ? ` (metrics on http://${started.metricsAddress}/metrics)` : ''}`);
-      onShutdown(async () => {
+      const close = async (): Promise<void> => {
         await handle.close();
         await connector.close();
-      }, { exitWithParent: o.exitWithParent });
+      };
+      onShutdown(close, { exitWithParent: o.exitWithParent });
+      exitWhenUnreachable({
+        reachable: () => connector.brokerUp?.() !== false && started.readyDispatchers() > 0,
+        giveUpAfterMs: o.giveUpAfterMs,
+        what: () => (connector.brokerUp?.() === false ? `the NATS server (${scale.natsUrl})` : 'every dispatcher'),
+        close,
+      });
     });
 }
 

@@ -43,6 +43,8 @@ export interface DispatcherHandlers {
 export interface DispatcherServer {
   /** Where peers reach this dispatcher (host:port for gRPC, the dispatcher id for NATS). */
   readonly address: string;
+  /** False while the link to the broker (NATS) is down; absent on transports without one (gRPC). */
+  brokerUp?(): boolean;
   close(): Promise<void>;
 }
 
@@ -53,5 +55,7 @@ export interface Connector {
   connectWorker(address: string, timeoutMs: number): Promise<DispatcherLinkChannel>;
   connectClient(address: string, timeoutMs: number): Promise<SubmitChannel>;
   stats(address: string, request: MessageInit<StatsRequest>, timeoutMs: number): Promise<DispatcherStats>;
+  /** False while the link to the broker (NATS) is down; absent on transports without one (gRPC). */
+  brokerUp?(): boolean;
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ export interface NatsConnectOptions {
   url: string;
   /** Connection name shown by the server. */
   name: string;
-  /** The first connection must succeed within this. Default 4000 ms (errors well inside 5 s). */
+  /** The first connection must succeed within this (refused attempts retried inside it). Default 3000 ms. */
   connectTimeoutMs?: number;
   backoff?: BackoffPolicy;
   log?: Logger;
@@ -44,7 +44,8 @@ export interface JiqNatsConnection {
 }
 
 /**
- * Connects to NATS: fails fast (JiqUnavailableError) if the server is unreachable at start,
+ * Connects to NATS: fails (JiqUnavailableError) if the server stays unreachable for the connect
+ * timeout at start (refused attempts are retried with backoff inside it),
  * then reconnects forever with exponential backoff. Slow-consumer and other async errors
  * from the server are counted and logged.
  */
@@ -56,27 +57,40 @@ export async function connectNats(o: NatsConnectOptions): Promise<JiqNatsConnect
   const nats = await loadOptional('nats', () => import('nats'));
   const { connect, Events } = nats;
   const auth = natsAuthOptions(o.credentials, nats);
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      ...auth,
-      ...(o.inboxPrefix !== undefined ? { inboxPrefix: o.inboxPrefix } : {}),
-      servers: o.url.split(',').map((s) => s.trim()),
-      name: o.name,
-      timeout: o.connectTimeoutMs ?? 4_000,
-      reconnect: true,
-      maxReconnectAttempts: -1,
-      reconnectDelayHandler: () => backoff.delayMs(++attempt),
-      pingInterval: 5_000,
-      maxPingOut: 3,
-    });
-  } catch (err) {
-    const url = redactUrl(o.url);
-    if ((err as NatsError).code === nats.ErrorCode.AuthorizationViolation) {
-      const given = o.credentials ? 'the NATS credentials given were refused' : 'the server requires credentials (--nats-creds, --nats-user/--nats-pass, --nats-token-file or --nats-nkey-seed-file)';
-      throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `NATS at ${url}: ${(err as Error).message}: ${given}`, url, { cause: err });
+  const connectTimeoutMs = o.connectTimeoutMs ?? 3_000;
+  const deadline = Date.now() + connectTimeoutMs;
+  const url = redactUrl(o.url);
+  let nc: NatsConnection | undefined;
+  // A broker that refuses connections for a moment (restarting, still starting) is retried
+  // within the connect timeout: a worker started during a broker restart must join, not exit.
+  // Only a broker that keeps refusing for the whole window is an error; bad credentials, TLS
+  // failures and timeouts are one at once.
+  for (let tries = 1; nc === undefined; tries++) {
+    try {
+      nc = await connect({
+        ...auth,
+        ...(o.inboxPrefix !== undefined ? { inboxPrefix: o.inboxPrefix } : {}),
+        servers: o.url.split(',').map((s) => s.trim()),
+        name: o.name,
+        timeout: Math.max(100, deadline - Date.now()),
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectDelayHandler: () => backoff.delayMs(++attempt),
+        pingInterval: 5_000,
+        maxPingOut: 3,
+      });
+    } catch (err) {
+      if ((err as NatsError).code === nats.ErrorCode.AuthorizationViolation) {
+        const given = o.credentials ? 'the NATS credentials given were refused' : 'the server requires credentials (--nats-creds, --nats-user/--nats-pass, --nats-token-file or --nats-nkey-seed-file)';
+        throw new JiqRefusedError(ErrorCode.UNAUTHENTICATED, `NATS at ${url}: ${(err as Error).message}: ${given}`, url, { cause: err });
+      }
+      const refused = (err as NatsError).code === nats.ErrorCode.ConnectionRefused;
+      const wait = refused ? Math.min(backoff.delayMs(tries), deadline - Date.now()) : 0;
+      if (wait <= 0) {
+        throw new JiqUnavailableError(`NATS unreachable at ${url} for ${connectTimeoutMs} ms (${tries} attempts): ${(err as Error).message}`, url, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, wait));
     }
-    throw new JiqUnavailableError(`NATS unreachable at ${url}: ${(err as Error).message}`, url, { cause: err });
   }
   const counters: NatsConnectionCounters = { disconnects: 0, reconnects: 0, slowConsumer: 0, asyncErrors: 0, permissionViolations: 0 };
   let up = true;

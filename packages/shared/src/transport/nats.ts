@@ -197,6 +197,7 @@ export async function startNatsDispatcherServer(
     get counters() {
       return { ...counts, ...conn.counters };
     },
+    brokerUp: () => conn.up(),
     close: async () => {
       for (const s of [...sessions.values()]) s.close();
       sub.unsubscribe();
@@ -238,6 +239,10 @@ export class NatsConnector implements Connector {
 
   get connectionCounters(): Readonly<NatsConnectionCounters> {
     return this.conn.counters;
+  }
+
+  brokerUp(): boolean {
+    return this.conn.up();
   }
 
   private async openSession<In, Out>(
