@@ -24,6 +24,7 @@ const CORE_COUNTERS: readonly [name: string, help: string, key: CounterName][] =
   ['jiq_dispatcher_fallbacks_total', 'Jobs sent by the fallback policy (empty I-queue)', 'fallbacks'],
   ['jiq_dispatcher_completed_total', 'Jobs a worker completed successfully', 'completed'],
   ['jiq_dispatcher_redispatched_total', 'Jobs re-dispatched after their worker was lost', 'redispatched'],
+  ['jiq_dispatcher_handed_back_total', 'Jobs a stopping worker handed back unstarted (routed again at once)', 'handedBack'],
   ['jiq_dispatcher_race_busy_total', 'Jobs sent by token to a server that was busy on arrival (race)', 'raceBusy'],
   ['jiq_dispatcher_race_withdrawn_total', 'Jobs sent by a token the server had already withdrawn (race)', 'raceWithdrawn'],
   ['jiq_dispatcher_malformed_total', 'Malformed messages dropped', 'malformed'],

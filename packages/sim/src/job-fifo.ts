@@ -34,7 +34,12 @@ export class JobFifo {
     this.tail[server] = node;
   }
 
-  /** Removes the server's oldest job and returns its arrival time (the server must be busy). */
+  /**
+   * Removes the server's oldest job (the server must be busy) and returns its node: read its
+   * arrival time with `arrivalOf` before the next push. A node id (a small integer) rather than
+   * the time itself, because a double returned from a call that is not inlined is boxed on the
+   * heap: one allocation per departure in the simulator's hot loop.
+   */
   shift(server: number): number {
     const node = this.head[server]!;
     const nx = this.next[node]!;
@@ -42,6 +47,11 @@ export class JobFifo {
     if (nx < 0) this.tail[server] = -1;
     this.next[node] = this.free;
     this.free = node;
+    return node;
+  }
+
+  /** The arrival time of a node just returned by `shift`. */
+  arrivalOf(node: number): number {
     return this.time[node]!;
   }
 

@@ -83,7 +83,7 @@ describe('simulator with exponential message delays vs the exact chain with mess
         expect(r.raceWithdrawn).toBeGreaterThan(100);
         expect(r.staleWithdrawals).toBe(r.raceWithdrawn);
       }
-    });
+    }, 180_000); // ~20 s on a quiet host; CPU-bound, so several times that on a loaded one
   }
 
   it('fails on a variant that ignores one hop: the chain without the place delay, or without the probe delay', () => {
@@ -96,5 +96,5 @@ describe('simulator with exponential message delays vs the exact chain with mess
       console.log(`variant without the ${hop} delay: exact q0 ${wrong.q0.toFixed(5)} against sim ${r.q0} ± ${r.q0Ci95}`);
       expect(Math.abs(r.q0! - wrong.q0), hop).toBeGreaterThan(tol(wrong));
     }
-  });
+  }, 300_000); // three chains and a simulation: 86 s at load average 36, past the default 60 s
 });

@@ -17,6 +17,7 @@ export async function workerMetrics(core: WorkerCore, id: string, slots: number)
   counter(registry, 'jiq_worker_race_busy_total', 'Jobs that came by token while the slot was busy', () => c.raceBusy);
   counter(registry, 'jiq_worker_race_withdrawn_total', 'Jobs that came by a token already withdrawn', () => c.raceWithdrawn);
   counter(registry, 'jiq_worker_dropped_total', 'Queued jobs dropped because their dispatcher was lost (it re-dispatches them)', () => c.dropped);
+  counter(registry, 'jiq_worker_handed_back_total', 'Jobs handed back unstarted while stopping (the dispatcher routed them again)', () => c.handedBack);
   counter(registry, 'jiq_worker_malformed_total', 'Malformed messages dropped', () => c.malformed);
   gauge(registry, 'jiq_worker_queue_length', 'Jobs at this worker: waiting in its slots\' queues plus in service', () => {
     const o = core.occupancy();

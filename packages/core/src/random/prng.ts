@@ -53,14 +53,25 @@ export class Sfc32 implements Prng {
    * layer comes from the low 8 bits and the value from the high 24, so they are independent.
    */
   nextExp(): number {
+    // The common case only, so that it stays small enough to be inlined into a simulator's
+    // hot loop (V8 inlines up to a cumulative bytecode budget); the rest in expSlow.
+    const j = this.nextUint32();
+    const i = j & 255;
+    const u = j >>> 8;
+    if (u < ZIG_K[i]!) return u * ZIG_W[i]!;
+    return this.expSlow(j);
+  }
+
+  /** nextExp past a rejected fast path for the 32-bit output j: the same draws as one loop. */
+  private expSlow(j: number): number {
     for (;;) {
-      const j = this.nextUint32();
       const i = j & 255;
       const u = j >>> 8;
       if (u < ZIG_K[i]!) return u * ZIG_W[i]!;
       if (i === 0) return ZIG_R - Math.log(1 - this.next()); // the tail beyond R, by memorylessness
       const x = u * ZIG_W[i]!;
       if (ZIG_F[i]! + this.next() * (ZIG_F[i - 1]! - ZIG_F[i]!) < Math.exp(-x)) return x;
+      j = this.nextUint32();
     }
   }
 }
