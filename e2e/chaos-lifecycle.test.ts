@@ -6,11 +6,11 @@
 // lost, and sends it nothing new until it answers again.
 import { spawnJiq, type JiqChild } from '@jiq/cli';
 import { JiqClient, type SubmitResult } from '@jiq/client';
-import { createLogger, GrpcConnector } from '@jiq/shared';
+import { createLogger, GrpcConnector, NatsConnector } from '@jiq/shared';
 import { once } from 'node:events';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runJiq } from './helpers/jiq-processes';
-import { isControllable, requireService, type ControllableService } from './helpers/services';
+import { isControllable, requireService, type ControllableService, type ServiceHandle } from './helpers/services';
 
 const quiet = createLogger('test', 'silent');
 const ENV = { JIQ_AUTH_TOKEN: '', JIQ_AUTH_TOKEN_FILE: '' };
@@ -34,13 +34,26 @@ async function exitOf(c: JiqChild): Promise<number | null> {
 }
 
 describe('a worker stopped with SIGTERM', () => {
-  it('hands back its unstarted jobs (re-dispatched at once, not an attempt) and finishes the one in service', async () => {
-    const d = await start(['dispatcher', '--port', '0', '--id', 'd-hb', '--seed', '7']);
+  let nats: ServiceHandle | null = null;
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  // The same over gRPC and over NATS (the hand-back is a protocol message, not a transport feature).
+  it.for(['grpc', 'nats'] as const)('hands back its unstarted jobs (re-dispatched at once, not an attempt) and finishes the one in service (%s)', async (transport, ctx) => {
+    if (transport === 'nats') {
+      nats ??= await requireService('nats');
+      if (!nats) return ctx.skip();
+    }
+    const via = transport === 'nats' ? ['--transport', 'nats', '--nats', nats!.url, '--cluster', 'handback'] : [];
+    const d = await start(['dispatcher', '--port', '0', '--id', 'd-hb', '--seed', '7', ...via]);
     const address = d.ready.address!;
-    const a = await start(['worker', '--dispatchers', address, '--id', 'w-a', '--mean-service-ms', '400']);
-    await start(['worker', '--dispatchers', address, '--id', 'w-b', '--mean-service-ms', '400']);
-    const connector = new GrpcConnector();
-    const client = new JiqClient({ dispatchers: [address], logger: quiet });
+    const a = await start(['worker', '--dispatchers', address, '--id', 'w-a', '--mean-service-ms', '400', ...via]);
+    await start(['worker', '--dispatchers', address, '--id', 'w-b', '--mean-service-ms', '400', ...via]);
+    const connector = transport === 'nats'
+      ? await NatsConnector.connect({ url: nats!.url, prefix: 'handback', log: quiet })
+      : new GrpcConnector();
+    const client = new JiqClient({ dispatchers: [address], connector, logger: quiet });
     try {
       // 12 jobs of one slot's 400 ms at once: two go by token, the rest queue at both workers.
       const replies = Array.from({ length: 12 }, (_, i) => client.submit(`job${i}`, { size: 1 }));

@@ -73,6 +73,12 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
         seen.maxTokens = Math.max(seen.maxTokens, v.tokens);
         seen.slots = Math.max(seen.slots, v.slots);
         if (/^\d\.\d{3}$/.test(v.q0)) seen.q0.add(v.q0);
+        // JIQ_DASHBOARD_SCREENSHOT: the picture for docs/, taken during the load (the last one
+        // before the load ends is kept) once the delay-aware prediction is on the page.
+        const live = process.env.JIQ_DASHBOARD_SCREENSHOT;
+        if (live && /^\d\.\d{3}$/.test((await page.locator('[data-testid=sim-delayed-q0] .value').textContent().catch(() => '')) ?? '')) {
+          await page.screenshot({ path: live, fullPage: true }).catch(() => undefined);
+        }
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
@@ -85,13 +91,17 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
         watching = false;
         await watcher;
         const stats = await restingStats(cluster);
+        // The delay-aware prediction runs in a worker thread once enough hops were measured.
+        await expect.poll(async () => (await dashboard!.pollNow()).predictions?.simDelayedQ0 ?? null, { timeout: 30_000, interval: 500 }).not.toBeNull();
         await dashboard!.pollNow();
         const state = await fetchState(dashboard!);
         // The page gets the same state over server-sent events.
         const want = state.q0 === null ? '–' : state.q0.toFixed(3);
         await expect.poll(() => page.locator('[data-testid=q0] .value').textContent(), { timeout: 5_000 }).toBe(want);
+        await expect.poll(() => page.locator('[data-testid=sim-delayed-q0] .value').textContent(), { timeout: 5_000 })
+          .toBe(state.predictions!.simDelayedQ0!.toFixed(3));
         atRest = { stats, state, shownQ0: want };
-        await page.screenshot({ path: process.env.JIQ_DASHBOARD_SCREENSHOT ?? `${process.env.TMPDIR ?? '/tmp'}/jiq-dashboard-test.png`, fullPage: true });
+        await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/jiq-dashboard-test.png`, fullPage: true });
       },
     }).finally(() => {
       watching = false;
@@ -111,6 +121,17 @@ describe.skipIf(browserBin === null)('jiq dashboard in a real headless chromium 
     expect(state.params).toMatchObject({ n: WORKERS, m: 2, lambda: 0.5, d: 2, withdraw: true, jobs: 'exp' });
     expect(state.modelQ0).toBeGreaterThan(0);
     expect(state.modelQ0).toBeLessThan(1);
+    // The delay-aware prediction ran with the hops this cluster measured: every hop it takes is a
+    // positive delay, and delays can only hide idle servers, so its q0 is not below the zero-delay
+    // simulator's beyond the two CIs.
+    const p = state.predictions!;
+    expect(p.simDelayedInput!.assign).toBeGreaterThan(0);
+    expect(p.simDelayedInput!.place).toBeGreaterThan(0);
+    expect(p.simDelayedInput!.probe).toBeGreaterThan(0);
+    expect(p.simDelayedInput!.lambda).toBeGreaterThanOrEqual(0.5 * 0.95);
+    expect(p.simDelayedQ0).toBeGreaterThan(0);
+    expect(p.simDelayedQ0).toBeLessThan(1);
+    expect(p.simDelayedQ0! + p.simDelayedQ0Ci95! + p.simQ0Ci95!).toBeGreaterThanOrEqual(p.simQ0!);
     expect(state.dispatchers.map((d) => d.id).sort()).toEqual(stats.map((s) => s.dispatcherId).sort());
     for (const s of stats) {
       const d = state.dispatchers.find((x) => x.id === s.dispatcherId)!;

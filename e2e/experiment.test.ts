@@ -107,10 +107,10 @@ describe('jiq experiment on the real cluster', () => {
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('| point |');
     const withModel = result.rows.some((r) => r.model !== null);
     const expected: Record<string, string[]> = {
-      'q0-vs-lambda.svg': ['cluster', 'simulator', ...(withModel ? ['model'] : [])],
-      'response-vs-lambda.svg': ['cluster', 'simulator', ...(withModel ? ['model'] : [])],
-      'response-cdf.svg': ['cluster', withModel ? 'model law exp(1−λq0)' : 'exp(1−λq0), q0 from sim'],
-      'fig5-ratio.svg': ['cluster', 'simulator', ...(withModel ? ['model'] : [])],
+      'q0-vs-lambda.svg': ['cluster', 'simulator', 'simulator with delays', ...(withModel ? ['model'] : [])],
+      'response-vs-lambda.svg': ['cluster', 'simulator', 'simulator with delays', ...(withModel ? ['model'] : [])],
+      'response-cdf.svg': ['cluster (measured)', 'law P(R ≤ x) = 1 − exp(−(1 − λ·q0)·x)'],
+      'fig5-ratio.svg': ['cluster', 'simulator', 'simulator with delays', ...(withModel ? ['model'] : [])],
     };
     for (const [file, series] of Object.entries(expected)) {
       const t = svgSeries(join(out, file));

@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJiq } from './helpers/jiq-processes';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { JIQ_BIN, runJiq } from './helpers/jiq-processes';
 import { parseExposition, sample, type Sample } from './helpers/prometheus';
 
 const JOBS = 120;
@@ -133,6 +136,78 @@ describe('jiq worker --handler refuses a bad module before starting anything', (
     expect(r.stdout).toBe('');
   });
 });
+
+describe('jiq cluster --metrics-port P: one port per child at a documented offset', () => {
+  it('dispatchers on P, P+1, workers on P+2, P+3: printed at start, served during the run, listed in --json', async () => {
+    const base = await freeRange(4);
+    const child = spawn(
+      process.execPath,
+      [JIQ_BIN, 'cluster', '--dispatchers', '2', '--workers', '2', '--lambda', '0.5', '--mean-service-ms', '20', '--duration', '10', '--warmup', '1', '--metrics-port', String(base), '--json'],
+      // JIQ_METRICS_PORT (the image sets one) names one process's port: it is not the cluster's base, and
+      // run-cluster keeps it from the children (all four would bind it).
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JIQ_LOG_LEVEL: 'warn', JIQ_METRICS_PORT: String(base) } },
+    );
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const printed: string[] = [];
+    const announced = new Promise<void>((resolve) => {
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        if (/metrics on http/.test(line)) printed.push(line);
+        if (printed.length === 4) resolve();
+      });
+    });
+    const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+    await Promise.race([announced, exited]);
+    const expected = [
+      ['dispatcher', 'd0', base], ['dispatcher', 'd1', base + 1], ['worker', 'w0', base + 2], ['worker', 'w1', base + 3],
+    ] as const;
+    expect(printed).toEqual(expected.map(([role, id, port]) => `jiq cluster: ${role} ${id} metrics on http://127.0.0.1:${port}/metrics`));
+
+    // During the load: every child answers /healthz and /readyz, and the dispatchers count arrivals.
+    for (const [, , port] of expected) {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await pollStatus(`http://127.0.0.1:${port}/readyz`, 200)).status).toBe(200);
+    }
+    const deadline = Date.now() + 20_000;
+    let arrivals = 0;
+    while (arrivals === 0 && Date.now() < deadline) {
+      const d0 = parseExposition(await text(`http://127.0.0.1:${base}/metrics`));
+      arrivals = sample(d0, 'jiq_dispatcher_arrivals_total', { dispatcher: 'd0' });
+      if (arrivals === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(arrivals).toBeGreaterThan(0);
+    const w1 = parseExposition(await text(`http://127.0.0.1:${base + 3}/metrics`));
+    expect(sample(w1, 'jiq_worker_slots', { worker: 'w1' })).toBe(1);
+
+    expect(await exited).toBe(0);
+    const result = JSON.parse(stdout) as { metrics: { role: string; id: string; address: string }[]; jobs: number };
+    expect(result.metrics).toEqual(expected.map(([role, id, port]) => ({ role, id, address: `127.0.0.1:${port}` })));
+    expect(result.jobs).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('refuses a base port whose range passes 65535, before starting anything', async () => {
+    const r = await runJiq(['cluster', '--dispatchers', '2', '--workers', '3', '--lambda', '0.5', '--metrics-port', '65533'], 20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--metrics-port: needs 5 consecutive ports (one per dispatcher and worker): 65533..65537 passes 65535');
+  });
+});
+
+/** A base port with `count` consecutive free ports on loopback (probed by binding each). */
+async function freeRange(count: number): Promise<number> {
+  const bindable = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await bindable(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
 
 async function text(url: string): Promise<string> {
   const res = await fetch(url);

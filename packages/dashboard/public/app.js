@@ -48,7 +48,7 @@ const constant = (t, v) => t.map(() => (v === null || v === undefined ? null : v
 function Q0Chart({ s }) {
   const h = s.history;
   const p = s.predictions;
-  const data = [h.t, h.q0, h.q0Lo, h.q0Hi, h.q0Interval, h.q0Time, constant(h.t, p?.modelQ0), constant(h.t, p?.simQ0)];
+  const data = [h.t, h.q0, h.q0Lo, h.q0Hi, h.q0Interval, h.q0Time, constant(h.t, p?.modelQ0), constant(h.t, p?.simQ0), constant(h.t, p?.simDelayedQ0)];
   const series = [
     { label: 'q0 (arrivals, cumulative)', stroke: PALETTE[0], width: 2 },
     { label: 'CI low', stroke: 'rgba(28,126,214,0.35)', width: 1, dash: [4, 3] },
@@ -57,9 +57,10 @@ function Q0Chart({ s }) {
     { label: 'q0 (time average)', stroke: PALETTE[2], width: 1.5 },
     { label: 'model', stroke: PALETTE[1], width: 2, dash: [10, 5] },
     { label: 'simulator', stroke: PALETTE[3], width: 2, dash: [2, 4] },
+    { label: 'simulator with measured delays', stroke: PALETTE[6], width: 2, dash: [12, 3, 2, 3] },
   ];
   const note = p
-    ? `model ${fmt(p.modelQ0)}${p.modelNote ? ` (${p.modelNote})` : ''} · simulator ${fmt(p.simQ0)}${p.simQ0Ci95 !== null ? ` ± ${fmt(p.simQ0Ci95)}` : ''}${p.simNote ? ` (${p.simNote})` : ''}`
+    ? `model ${fmt(p.modelQ0)}${p.modelNote ? ` (${p.modelNote})` : ''} · simulator ${fmt(p.simQ0)}${p.simQ0Ci95 !== null ? ` ± ${fmt(p.simQ0Ci95)}` : ''}${p.simNote ? ` (${p.simNote})` : ''} · with measured delays ${fmt(p.simDelayedQ0)}${p.simDelayedQ0Ci95 !== null ? ` ± ${fmt(p.simDelayedQ0Ci95)}` : ''}${p.simDelayedNote ? ` (${p.simDelayedNote})` : ''}`
     : 'no running parameters known: no prediction (give --lambda, --d, ... to jiq dashboard)';
   return html`<${Chart} testid="chart-q0" title="q0: share of arrivals finding an empty I-queue, 95% CI" note=${note}
     series=${series} data=${data} yRange=${[0, 1]} bands=${[{ series: [3, 2], fill: 'rgba(28,126,214,0.12)' }]} />`;
@@ -103,12 +104,22 @@ function Cards({ s }) {
     ${card('q0-time', 'q0 (time average)', fmt(s.q0Time), 'share of time I-queues were empty')}
     ${card('model-q0', 'model q0', fmt(s.modelQ0), p?.modelNote ?? 'mean-field limit')}
     ${card('sim-q0', 'simulator q0', fmt(p?.simQ0), p?.simQ0Ci95 != null ? `± ${fmt(p.simQ0Ci95)} at the same n, m` : (p?.simNote ?? '–'))}
+    ${card('sim-delayed-q0', 'q0 with measured delays', fmt(p?.simDelayedQ0), delayedSub(p))}
     ${card('throughput', 'throughput', s.throughput === null ? '–' : `${s.throughput.toFixed(1)}/s`, 'jobs done per second')}
     ${card('by-token', 'jobs by token', pct(s.byTokenShare), 'the rest by fallback')}
     ${card('races', 'races', String(s.races.busy + s.races.withdrawn), `busy ${s.races.busy}, withdrawn ${s.races.withdrawn}, stale withdrawals ${s.races.staleWithdrawals}`)}
     ${card('response', 'response p50 / p99', s.response && s.response.p50 !== null ? `${fmt(s.response.p50, 2)} / ${fmt(s.response.p99, 2)}` : '–',
       s.response && s.response.dispatchOverheadMs !== null ? `overhead ${fmt(s.response.dispatchOverheadMs, 2)} ms` : 'in units of the mean job size')}
   </div>`;
+}
+
+/** What the delay-aware prediction ran with: hop means in units of the mean job size, and the load. */
+function delayedSub(p) {
+  if (!p) return '–';
+  const d = p.simDelayedInput;
+  if (p.simDelayedQ0 === null || !d) return p.simDelayedNote ?? 'simulator with the hops this cluster measured';
+  const ci = p.simDelayedQ0Ci95 !== null ? `± ${fmt(p.simDelayedQ0Ci95)} · ` : '';
+  return `${ci}λ ${fmt(d.lambda)}, hops ×job: assign ${fmt(d.assign, 4)} place ${fmt(d.place, 4)} probe ${fmt(d.probe, 4)}`;
 }
 
 function Dispatchers({ s }) {

@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { JiqConfigError } from '@jiq/core';
 import type { Connector, DispatcherStats, Logger } from '@jiq/shared';
 import { createDashboardHttp } from './http-server';
-import { modelPrediction, simPrediction } from './predictions';
+import { delayedInput, delayedSimOptions } from './delay-prediction';
+import { modelPrediction, simPrediction, simulateInThread } from './predictions';
 import { ResponseWindow, type ReplySample } from './response-window';
-import type { DashboardState, RunParams } from './state';
+import type { DashboardState, Predictions, RunParams } from './state';
 import { StateTracker, type Poll } from './tracker';
 
 export interface DashboardOptions {
@@ -30,6 +31,8 @@ export interface DashboardTarget {
   dispatchers: () => Promise<string[]> | string[];
   /** The running point, for the model's and the simulator's predictions. */
   params: RunParams | null;
+  /** The nominal service time of a size-1 job (--mean-service-ms): the delay-aware prediction stretches λ by measured / nominal. */
+  meanServiceMs?: number;
 }
 
 export interface DashboardHandle {
@@ -51,6 +54,8 @@ export interface DashboardHandle {
 type State = { kind: 'running'; timer: NodeJS.Timeout } | { kind: 'closing' } | { kind: 'closed' };
 
 const STATS_TIMEOUT_MS = 2_000;
+/** The delay-aware prediction is run again this often while hop delays keep being measured. */
+const DELAYED_REFRESH_MS = 15_000;
 
 /** Starts the live dashboard: polls the dispatchers' Stats and serves the page, /api/state and /api/events. */
 export async function startDashboard(o: DashboardOptions): Promise<DashboardHandle> {
@@ -74,15 +79,48 @@ export async function startDashboard(o: DashboardOptions): Promise<DashboardHand
   const host = o.host ?? '127.0.0.1';
 
   let predictionsFor = 0;
+  let predictions: Predictions | null = null;
+  let delayed = { running: false, lastAt: 0 };
+  // Results of simulations started for an earlier cluster are dropped (ticket).
+  const updatePredictions = (ticket: number, part: Partial<Predictions>): void => {
+    if (ticket !== predictionsFor || !predictions) return;
+    predictions = { ...predictions, ...part };
+    tracker.setPredictions(predictions);
+  };
   const predict = (p: RunParams | null): void => {
     const ticket = ++predictionsFor;
+    delayed = { running: false, lastAt: 0 };
     tracker.setParams(p);
+    predictions = null;
     if (!p) return tracker.setPredictions(null);
     const model = modelPrediction(p);
-    tracker.setPredictions({ ...model, simQ0: null, simQ0Ci95: null, simMeanResponse: null, simNote: 'running' });
+    predictions = {
+      ...model, simQ0: null, simQ0Ci95: null, simMeanResponse: null, simNote: 'running',
+      simDelayedQ0: null, simDelayedQ0Ci95: null, simDelayedMeanResponse: null, simDelayedNote: 'waiting for measured hop delays',
+    };
+    tracker.setPredictions(predictions);
     if (o.simulate === false) return;
-    void simPrediction(p).then((sim) => {
-      if (ticket === predictionsFor) tracker.setPredictions({ ...model, ...sim });
+    void simPrediction(p).then((sim) => updatePredictions(ticket, { simNote: undefined, ...sim }));
+  };
+
+  // The delay-aware prediction needs the cluster's measured hops, so it is made from the polls.
+  const predictDelayed = (stats: DispatcherStats[], at: number): void => {
+    const p = target?.params;
+    if (!p || o.simulate === false || delayed.running || at - delayed.lastAt < DELAYED_REFRESH_MS) return;
+    const input = delayedInput(p, stats, responses.meanServiceMs(), target?.meanServiceMs);
+    const ticket = predictionsFor;
+    if (typeof input === 'string') {
+      // Figures already shown stay: the note only explains their absence.
+      if (predictions?.simDelayedQ0 === null) updatePredictions(ticket, { simDelayedNote: input });
+      return;
+    }
+    delayed = { running: true, lastAt: at };
+    void simulateInThread(delayedSimOptions(p, input)).then((r) => {
+      if (ticket === predictionsFor) delayed.running = false;
+      updatePredictions(ticket, {
+        simDelayedQ0: r.q0, simDelayedQ0Ci95: r.q0Ci95, simDelayedMeanResponse: r.meanResponse, simDelayedInput: input,
+        simDelayedNote: r.error,
+      });
     });
   };
 
@@ -104,7 +142,9 @@ export async function startDashboard(o: DashboardOptions): Promise<DashboardHand
           }),
         );
         if (t !== target) return tracker.current; // a new cluster was attached meanwhile
-        const state = tracker.ingest({ at: Date.now(), dispatchers, response: repliesSeen ? responses.take() : null });
+        const at = Date.now();
+        const state = tracker.ingest({ at, dispatchers, response: repliesSeen ? responses.take() : null });
+        predictDelayed(dispatchers.flatMap((d) => (d.stats ? [d.stats] : [])), at);
         http.broadcast(state);
         return state;
       } catch (err) {

@@ -30,17 +30,31 @@ export function simOptionsFor(p: RunParams, seed = 1): SimOptions {
 
 type SimPart = Pick<Predictions, 'simQ0' | 'simQ0Ci95' | 'simMeanResponse' | 'simNote'>;
 
+/** One simulation's figures, or why it failed. */
+export interface SimFigures {
+  q0: number | null;
+  q0Ci95: number | null;
+  meanResponse: number | null;
+  error?: string;
+}
+
 /**
- * The simulator in a worker thread: `simulate` is synchronous, and on the cluster's own event
- * loop it would stall the load generator (and so distort the very run it predicts).
+ * Runs the simulator in a worker thread: `simulate` is synchronous, and on the cluster's own
+ * event loop it would stall the load generator (and so distort the very run it predicts).
  */
-export function simPrediction(p: RunParams): Promise<SimPart> {
+export function simulateInThread(options: SimOptions): Promise<SimFigures> {
   return new Promise((resolve) => {
-    const worker = new Worker(join(__dirname, 'sim-thread.js'), { workerData: simOptionsFor(p) });
+    const worker = new Worker(join(__dirname, 'sim-thread.js'), { workerData: options });
     worker.once('message', (r: { q0: unknown; q0Ci95: unknown; meanResponse: unknown } | { error: string }) => {
-      if ('error' in r) resolve({ simQ0: null, simQ0Ci95: null, simMeanResponse: null, simNote: r.error });
-      else resolve({ simQ0: finite(r.q0), simQ0Ci95: finite(r.q0Ci95), simMeanResponse: finite(r.meanResponse) });
+      if ('error' in r) resolve({ q0: null, q0Ci95: null, meanResponse: null, error: r.error });
+      else resolve({ q0: finite(r.q0), q0Ci95: finite(r.q0Ci95), meanResponse: finite(r.meanResponse) });
     });
-    worker.once('error', (err) => resolve({ simQ0: null, simQ0Ci95: null, simMeanResponse: null, simNote: message(err) }));
+    worker.once('error', (err) => resolve({ q0: null, q0Ci95: null, meanResponse: null, error: message(err) }));
   });
+}
+
+/** The zero-delay simulator at the same n, m and policy as the cluster. */
+export async function simPrediction(p: RunParams): Promise<SimPart> {
+  const r = await simulateInThread(simOptionsFor(p));
+  return { simQ0: r.q0, simQ0Ci95: r.q0Ci95, simMeanResponse: r.meanResponse, ...(r.error !== undefined ? { simNote: r.error } : {}) };
 }

@@ -26,6 +26,11 @@ export class ResponseWindow {
     this.serviceCount++;
   }
 
+  /** Mean service time of every reply so far, ms (null before the first). */
+  meanServiceMs(): number | null {
+    return this.serviceCount > 0 ? this.serviceSum / this.serviceCount : null;
+  }
+
   /** The interval's figures; starts a new interval. */
   take(): ResponseView {
     const s = this.sojourn;

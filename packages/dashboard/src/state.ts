@@ -79,6 +79,30 @@ export interface Predictions {
   simQ0Ci95: number | null;
   simMeanResponse: number | null;
   simNote?: string;
+  /**
+   * The delay-aware prediction: the simulator at the same n, m with the hop delays this cluster
+   * measured and the load its servers carried (as `jiq experiment`'s simDelayed). Null until
+   * enough hops were measured; refreshed while the run goes on.
+   */
+  simDelayedQ0: number | null;
+  simDelayedQ0Ci95: number | null;
+  simDelayedMeanResponse: number | null;
+  /** What it ran with, when it ran. */
+  simDelayedInput?: DelayedInput;
+  /** Why there is no delay-aware prediction (yet). */
+  simDelayedNote?: string;
+}
+
+/** The delay-aware prediction's input: hop means in units of the measured mean service time. */
+export interface DelayedInput {
+  /** The load simulated: λ × measured / nominal mean service time. */
+  lambda: number;
+  meanServiceMs: number;
+  place: number;
+  /** One way: half the measured probe round trip. */
+  probe: number;
+  assign: number;
+  withdraw: number;
 }
 
 /** Time series over the last minutes, one entry per poll (t in epoch seconds, for uPlot). */

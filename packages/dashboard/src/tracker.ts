@@ -125,7 +125,10 @@ export class StateTracker {
       push(h.p90, response?.p90 ?? null);
       push(h.p99, response?.p99 ?? null);
       push(h.dispatchOverheadMs, response?.dispatchOverheadMs ?? null);
-      const ids = new Set([...Object.keys(h.iqueue), ...dispatchers.map((d) => d.id)]);
+      // A dispatcher never read yet has only its address for an id: no series for it (it gets
+      // one under its real id once it answers).
+      const named = dispatchers.filter((_, i) => poll.dispatchers[i]!.stats !== undefined || this.lastByAddress.has(poll.dispatchers[i]!.address));
+      const ids = new Set([...Object.keys(h.iqueue), ...named.map((d) => d.id)]);
       for (const id of ids) {
         const series = (h.iqueue[id] ??= new Array<number | null>(h.t.length - 1).fill(null));
         push(series, dispatchers.find((d) => d.id === id && d.error === undefined)?.iqueueLength ?? null);

@@ -75,6 +75,14 @@ describe('StateTracker', () => {
     ]);
   });
 
+  it('draws no I-queue series under the address of a dispatcher that has not answered yet', () => {
+    const t = new StateTracker(10);
+    t.ingest({ at: 1000, response: null, dispatchers: [{ address: 'a:1', error: 'deadline exceeded' }] });
+    const s = t.ingest({ at: 2000, response: null, dispatchers: [{ address: 'a:1', stats: stats('d0', { queueLength: 2 }) }] });
+    expect(Object.keys(s.history.iqueue)).toEqual(['d0']);
+    expect(s.history.iqueue.d0).toEqual([null, 2]);
+  });
+
   it('measures throughput between polls, starts q0\'s batches afresh when counters are reset, and keeps a bounded history', () => {
     const t = new StateTracker(3);
     const poll = (at: number, arrivals: number, empty: number, completed: number) =>

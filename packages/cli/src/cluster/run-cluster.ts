@@ -2,6 +2,7 @@ import { JiqClient, runLoad, type LoadProgress, type LoadResult } from '@jiq/cli
 import { deriveSeed, JiqConfigError } from '@jiq/core';
 import type { DashboardHandle, RunParams } from '@jiq/dashboard';
 import { generateAuthToken, readTlsClientFiles, type Connector, type DispatcherStats, type Logger } from '@jiq/shared';
+import { childMetricsPort, type MetricsEndpoint } from '../metrics-flags';
 import { createConnector, type ScaleOut } from '../scale-out';
 import { spawnJiq, type JiqChild } from './child-process';
 import { childSecurity, childTlsArgs } from './child-security';
@@ -27,6 +28,10 @@ export interface ClusterRunOptions {
   dashboard?: DashboardHandle;
   /** The shared secret of the run (default: a fresh random one, so no other local process can join). */
   authToken?: string;
+  /** --metrics-port: every child serves /metrics, /healthz, /readyz (see childMetricsPort for the ports). */
+  metrics?: { port: number; host: string };
+  /** Called once every child is up, with where each serves its metrics (only with `metrics`). */
+  onMetrics?: (endpoints: MetricsEndpoint[]) => void;
   /** gRPC over TLS: a CA made for this run, dispatchers serving its certificate, workers and the load trusting it. */
   tls?: boolean;
 }
@@ -100,6 +105,8 @@ export interface ClusterResult {
   responseCdf?: { x: number; p: number }[];
   /** With --speeds: per speed class, the share of jobs, utilisation and E[R] (as the simulator's). */
   speedClasses?: SpeedClassFigures[];
+  /** With --metrics-port: where each child served /metrics, /healthz and /readyz. */
+  metrics?: MetricsEndpoint[];
 }
 
 const SPAWN_CONCURRENCY = 6;
@@ -135,7 +142,11 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     throw err;
   });
   const secured = childSecurity(scale, authToken, o.env);
-  const env = secured.env;
+  // A child serves metrics only when asked here: an inherited JIQ_METRICS_PORT (set in the image)
+  // would make every child bind the same port.
+  const env: NodeJS.ProcessEnv = { ...secured.env, JIQ_METRICS_PORT: undefined, JIQ_METRICS_HOST: undefined };
+  const metricsArgs = (role: 'dispatcher' | 'worker', i: number): string[] =>
+    o.metrics ? ['--metrics-port', String(childMetricsPort(o.metrics.port, role, i, p.dispatchers)), '--metrics-host', o.metrics.host] : [];
   const scaleArgs = ['--transport', scale.transport, '--cluster', scale.prefix, '--membership-ttl-ms', String(scale.membershipTtlMs), ...secured.args];
   const childLog = ['--log-level', o.childLogLevel ?? 'warn', ...scaleArgs];
   const forward = (line: string): void => {
@@ -159,8 +170,8 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       const c = await spawnJiq(
         [
           'dispatcher', '--port', '0', '--id', `d${i}`, '--policy', p.policy, '--select', p.select,
-          ...(p.policy === 'jsq-d' ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
-          '--seed', String(deriveSeed(p.seed, 1, i)), ...childTlsArgs('dispatcher', certs), ...childLog,
+          ...(!p.usesTokens && p.d !== 1 ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
+          '--seed', String(deriveSeed(p.seed, 1, i)), ...childTlsArgs('dispatcher', certs), ...metricsArgs('dispatcher', i), ...childLog,
         ],
         { timeoutMs: 30_000, env, onStderr: forward },
       );
@@ -168,7 +179,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       return c;
     });
     const addresses = dispatchers.map((c) => c.ready.address!);
-    o.dashboard?.watch({ connector, dispatchers: () => addresses, params: runParams(p) });
+    o.dashboard?.watch({ connector, dispatchers: () => addresses, params: runParams(p), meanServiceMs: p.meanServiceMs });
     o.onPhase?.(`starting ${p.workers} workers`);
     // Workers place tokens only for the token policies; their --d is the token placement's.
     const workerArgs = [
@@ -180,7 +191,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     const workers = await inBatches(Array.from({ length: p.workers }), SPAWN_CONCURRENCY, async (_, i) => {
       if (o.signal?.aborted) throw new Error('aborted');
       const speed = p.speeds ? ['--speed', p.speeds.slice(i * p.slots, (i + 1) * p.slots).join(',')] : [];
-      const c = await spawnJiq(['worker', ...workerArgs, ...speed, '--id', `w${i}`, '--seed', String(deriveSeed(p.seed, 2, i))], {
+      const c = await spawnJiq(['worker', ...workerArgs, ...speed, '--id', `w${i}`, '--seed', String(deriveSeed(p.seed, 2, i)), ...metricsArgs('worker', i)], {
         timeoutMs: 30_000,
         env,
         onStderr: forward,
@@ -188,6 +199,13 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       children.push(c);
       return c;
     });
+    const metrics: MetricsEndpoint[] | undefined = o.metrics
+      ? [
+          ...dispatchers.map((c) => ({ role: 'dispatcher' as const, id: c.ready.id, address: c.ready.metrics ?? '' })),
+          ...workers.map((c) => ({ role: 'worker' as const, id: c.ready.id, address: c.ready.metrics ?? '' })),
+        ]
+      : undefined;
+    if (metrics) o.onMetrics?.(metrics);
     const stats = (reset = false): Promise<DispatcherStats[]> =>
       Promise.all(addresses.map((a) => connector.stats(a, { reset }, 5_000)));
     o.onPhase?.('waiting for every worker to join every dispatcher');
@@ -232,7 +250,8 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
     const warnings = avoided > 0
       ? [...result.warnings, `the load found a dispatcher silent for 1 s ${avoided} time(s) and sent its jobs elsewhere meanwhile: arrivals were not uniform over the dispatchers then`]
       : result.warnings;
-    return { ...result, warnings, params: { ...result.params, tls: certs !== undefined } };
+    const tagged = { ...result, warnings, params: { ...result.params, tls: certs !== undefined } };
+    return metrics ? { ...tagged, metrics } : tagged;
   } finally {
     o.dashboard?.unwatch();
     o.signal?.removeEventListener('abort', abort);

@@ -5,6 +5,7 @@ import { addDashboardFlags, openDashboard } from '../dashboard/dashboard-flag';
 import { validateClusterFlags, type RawClusterFlags } from '../cluster/cluster-params';
 import { renderClusterResult } from '../cluster/render';
 import { runCluster } from '../cluster/run-cluster';
+import { addClusterMetricsFlags, validateClusterMetricsPort, type RawMetricsFlags } from '../metrics-flags';
 import { printResult } from '../output';
 import { createProgress } from '../progress';
 import { storeClusterRun } from '../stats/store-run';
@@ -14,16 +15,17 @@ import { addScaleOutFlags, resolveScaleOut, type RawScaleOutFlags } from '../sca
 const CLUSTER_DEFAULTS = { dispatchers: 2, workers: 10 };
 
 export function registerClusterCommand(program: Command): void {
-  addDashboardFlags(addAuthTokenFlag(addScaleOutFlags(addClusterFlags(
+  addClusterMetricsFlags(addDashboardFlags(addAuthTokenFlag(addScaleOutFlags(addClusterFlags(
     program
       .command('cluster')
       .description('start m dispatcher and n worker processes, drive an open-loop Poisson load, print the measurements'),
     CLUSTER_DEFAULTS,
-  ), { transport: false })))
+  ), { transport: false }))))
     .option('--json', 'print one JSON object', false)
     .option('--tls', 'gRPC over TLS: a CA made for this run (openssl) signs the dispatchers\' certificate; workers and the load trust it', false)
-    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & { json: boolean; tls: boolean; childLogLevel: string; dashboardPort?: number; dashboardHost?: string }) => {
+    .action(async (flags: RawClusterFlags & RawScaleOutFlags & RawSecurityFlags & RawMetricsFlags & { json: boolean; tls: boolean; childLogLevel: string; dashboardPort?: number; dashboardHost?: string }) => {
       const p = validateClusterFlags(flags, CLUSTER_DEFAULTS);
+      validateClusterMetricsPort(flags.metricsPort, p.dispatchers, p.workers);
       const scaleOut = resolveScaleOut(flags);
       const log = createLogger('jiq-cluster', process.env.JIQ_LOG_LEVEL ?? 'warn');
       const dashboard = await openDashboard(flags, log);
@@ -45,6 +47,11 @@ export function registerClusterCommand(program: Command): void {
           authToken: sharedToken(flags),
           tls: flags.tls,
           signal: controller.signal,
+          ...(flags.metricsPort !== undefined ? { metrics: { port: flags.metricsPort, host: flags.metricsHost ?? '127.0.0.1' } } : {}),
+          // Printed as soon as the children are up, so a scraper can be pointed at them during the run.
+          onMetrics: (endpoints) => {
+            for (const e of endpoints) process.stderr.write(`jiq cluster: ${e.role} ${e.id} metrics on http://${e.address}/metrics\n`);
+          },
           onPhase: (t) => progress.phase(t),
           onProgress: (pr) =>
             progress.update(Math.round(pr.elapsedMs / 1000), Math.round(pr.durationMs / 1000), {
