@@ -8,6 +8,13 @@
 #   docker run --rm jiq --help
 #   docker run --rm -p 7400:7400 -p 9464:9464 jiq dispatcher
 #
+# With TLS and a token (docs/security.md): mount the secrets deploy/gen-certs.sh makes and name them,
+#   s="$PWD/deploy/secrets"   # files 0644 in a 0700 folder: mount the files, not the folder
+#   docker run --rm -v "$s/jiq_token:/run/secrets/jiq_token:ro" -v "$s/dispatcher_cert:/run/secrets/dispatcher_cert:ro" \
+#     -v "$s/dispatcher_key:/run/secrets/dispatcher_key:ro" -e JIQ_AUTH_TOKEN_FILE=/run/secrets/jiq_token \
+#     jiq dispatcher --tls-cert /run/secrets/dispatcher_cert --tls-key /run/secrets/dispatcher_key
+# (compose.yaml does this for every service with Docker secrets).
+#
 # Your own job handler (see docs/operations.md): mount it and name it,
 #   docker run --rm -v "$PWD/handler.mjs:/handlers/handler.mjs:ro" jiq worker --dispatchers host:7400 --handler /handlers/handler.mjs
 # or extend the image (`FROM jiq`, `COPY handler.mjs /handlers/`, `RUN npm install <its deps>` in /handlers).

@@ -40,7 +40,7 @@ describe('a worker stopped with SIGTERM', () => {
   });
 
   // The same over gRPC and over NATS (the hand-back is a protocol message, not a transport feature).
-  it.each(['grpc', 'nats'] as const)('hands back its unstarted jobs (re-dispatched at once, not an attempt) and finishes the one in service (%s)', async (transport, ctx) => {
+  it.for(['grpc', 'nats'] as const)('hands back its unstarted jobs (re-dispatched at once, not an attempt) and finishes the one in service (%s)', async (transport, ctx) => {
     if (transport === 'nats') {
       nats ??= await requireService('nats');
       if (!nats) return ctx.skip();
