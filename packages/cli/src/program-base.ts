@@ -14,7 +14,10 @@ const EXAMPLES: Record<string, string[]> = {
     'jiq worker --dispatchers 127.0.0.1:7400 --slots 4 --handler ./handler.mjs --metrics-port 9465',
     'jiq worker --dispatchers 127.0.0.1:7400,127.0.0.1:7401 --d 2 --mean-service-ms 50   # synthetic jobs',
   ],
-  cluster: ['jiq cluster --dispatchers 2 --workers 10 --lambda 0.8 --d 2 --duration 20'],
+  cluster: [
+    'jiq cluster --dispatchers 2 --workers 10 --lambda 0.8 --d 2 --duration 20',
+    'jiq cluster --dispatchers 2 --workers 4 --lambda 0.7 --duration 60 --metrics-port 9464   # d0 :9464, d1 :9465, w0..w3 :9466..9469',
+  ],
   load: ['jiq load --dispatchers 127.0.0.1:7400 --workers 4 --lambda 0.7 --duration 10 --json'],
   stats: ['jiq stats --redis redis://127.0.0.1:6379 --watch'],
   model: ['jiq model --policy withdraw --lambda 0.8 --r 5 --d 2'],

@@ -22,11 +22,14 @@ describe('jiq experiment: --policy and --speeds sweep like the other axes', () =
   });
 
   it('takes each policy\'s default d and labels speeds', () => {
-    const pts = expandSweep({ ...base, policy: ['jsq-d', 'jiq-pod'], speeds: [null, 'classes:1@0.5,3@0.5'] });
+    const pts = expandSweep({ ...base, policy: ['jsq-d', 'jiq-pod', 'jsq-d-stale'], speeds: [null, 'classes:1@0.5,3@0.5'] });
     expect(pts.map((p) => [p.policy, p.d, p.speeds])).toEqual([
-      ['jsq-d', 2, null], ['jiq-pod', 1, null], ['jsq-d', 2, 'classes:1@0.5,3@0.5'], ['jiq-pod', 1, 'classes:1@0.5,3@0.5'],
+      ['jsq-d', 2, null], ['jiq-pod', 1, null], ['jsq-d-stale', 2, null],
+      ['jsq-d', 2, 'classes:1@0.5,3@0.5'], ['jiq-pod', 1, 'classes:1@0.5,3@0.5'], ['jsq-d-stale', 2, 'classes:1@0.5,3@0.5'],
     ]);
-    expect(configLabel(pts[2]!)).toBe('jsq-d n=10 r=5 d=2 speeds=classes:1@0.5,3@0.5');
+    expect(configLabel(pts[3]!)).toBe('jsq-d n=10 r=5 d=2 speeds=classes:1@0.5,3@0.5');
+    // The simulator runs a cluster-only variant as the policy it varies, at the same d.
+    expect(simOptions(pts[2]!, settings)).toMatchObject({ policy: 'jsq-d', d: 2 });
   });
 
   it('the cluster, the simulator and the model get the point\'s policy, speeds and slots', () => {

@@ -1,7 +1,7 @@
 import { JiqClient } from '@jiq/client';
 import { DISPATCH_POLICIES, dispatchPolicies, JiqConfigError, type DispatchPolicyName } from '@jiq/core';
 import { startDispatcher } from '@jiq/dispatcher';
-import { SIM_POLICIES, simulate } from '@jiq/sim';
+import { SIM_POLICIES, simulate, type SimPolicy } from '@jiq/sim';
 import { startWorker } from '@jiq/worker';
 import { describe, expect, it } from 'vitest';
 import { validateClusterFlags } from '../src/cluster/cluster-params';
@@ -15,10 +15,12 @@ const listing = listPolicies().policies;
 describe('jiq policies', () => {
   it('lists every policy of the issue with both sim and cluster, jiq also with the model', () => {
     expect(listing.map((p) => p.name).sort()).toEqual([...DISPATCH_POLICIES].sort());
-    for (const p of listing) {
-      expect(p.engines, p.name).toEqual(expect.arrayContaining(['sim', 'cluster']));
-      expect(p.description.length, p.name).toBeGreaterThan(10);
+    for (const name of ['jiq', 'jiq-pod', 'random', 'round-robin', 'jsq', 'jsq-d', 'jfsq']) {
+      expect(listing.find((p) => p.name === name)?.engines, name).toEqual(expect.arrayContaining(['sim', 'cluster']));
     }
+    for (const p of listing) expect(p.description.length, p.name).toBeGreaterThan(10);
+    // The piggybacked-length variant exists on the cluster only (the simulator's lengths are exact).
+    expect(listing.find((p) => p.name === 'jsq-d-stale')!.engines).toEqual(['cluster']);
     expect(listing.find((p) => p.name === 'jiq')!.engines).toContain('model');
     expect(dispatchPolicies.names()).toEqual(listing.map((p) => p.name));
   });
@@ -27,10 +29,14 @@ describe('jiq policies', () => {
     const listed = listing.filter((p) => p.engines.includes('sim')).map((p) => p.name);
     expect([...SIM_POLICIES].sort()).toEqual([...listed].sort());
     for (const name of listed) {
-      const r = simulate({ policy: name as DispatchPolicyName, n: 8, m: 2, lambda: 0.5, horizon: 200, seed: 3, timing: false });
+      const r = simulate({ policy: name as SimPolicy, n: 8, m: 2, lambda: 0.5, horizon: 200, seed: 3, timing: false });
       expect(r.policy).toBe(name);
       expect(r.jobs).toBeGreaterThan(0);
     }
+  });
+
+  it('a policy the simulator does not run is refused there with a clear error', () => {
+    expect(() => simulate({ policy: 'jsq-d-stale' as SimPolicy, n: 8, m: 2, lambda: 0.5, horizon: 50 })).toThrow(/policy/);
   });
 
   it('the cluster accepts the policies listed for it, and a real dispatcher and worker serve jobs with each', async () => {

@@ -19,6 +19,7 @@ import {
 import { IdempotencyCache } from './idempotency-cache';
 import { admitWorker } from './worker-admission';
 import { JobDeadlines } from './job-deadlines';
+import { KnownLengths } from './known-lengths';
 import { ServerProbes } from './server-probes';
 import { ServerRegistry, type WorkerEntry } from './server-registry';
 import { SlotLoadBook } from './slot-loads';
@@ -116,6 +117,8 @@ export class DispatcherCore implements DispatcherHandlers {
   readonly registry = new ServerRegistry();
   private readonly slotLoads = new SlotLoadBook();
   readonly probes: ServerProbes;
+  /** Lengths piggybacked on results (jsq-d-stale routes on these instead of probing). */
+  private readonly known = new KnownLengths();
   private readonly probing = new Set<Probing>();
   readonly meter: IQueueMeter;
   private readonly inFlight = new Map<number, InFlight>();
@@ -297,12 +300,18 @@ export class DispatcherCore implements DispatcherHandlers {
       return;
     }
     if (!probed && router.needsLengths(queue)) {
-      const c = new Candidates();
+      const c = router.lengthsFrom === 'piggyback' ? this.noProbe : new Candidates();
       router.candidates(live, this.config.rng, c);
       for (let i = 0; i < c.count; i++) {
         const server = this.registry.liveAt(c.ids[i]!);
         c.ids[i] = server;
         c.speeds[i] = this.registry.speedOf(server);
+      }
+      if (router.lengthsFrom === 'piggyback') {
+        // The lengths the workers reported on their results: no round trip, stale.
+        this.known.fill(c);
+        this.route(job, waiters, key, attempts, avoid, c, avoidRedraws);
+        return;
       }
       const p: Probing = { job, waiters, key, attempts };
       this.probing.add(p);
@@ -342,6 +351,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.slotLoads.assign(server, byToken);
     if (deadline !== Infinity) this.deadlines.add(ticket, deadline);
     this.probes.sent(server);
+    this.known.sent(server);
     if (key !== '') this.byKey.set(key, entry);
     worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch, sentAtMs: this.wallNow() } });
   }
@@ -521,6 +531,7 @@ export class DispatcherCore implements DispatcherHandlers {
       this.handedBack(entry, job);
       return;
     }
+    this.known.report(job.server, done.queueLength);
     if (done.raceBusy) {
       this.counters.raceBusy++;
       this.slotLoads.race(job.server);
@@ -585,6 +596,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.removeTokensOf(entry);
     this.registry.removeWorker(entry);
     this.probes.workerGone(entry);
+    for (const server of entry.servers) this.known.forget(server);
     const lost = [...this.inFlight.values()].filter((j) => j.worker === entry);
     if (lost.length > 0 || (err && !left)) {
       this.log.warn({ workerId: entry.workerId, lostJobs: lost.length, err: err?.message }, 'worker disconnected');

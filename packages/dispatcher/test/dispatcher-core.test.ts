@@ -240,6 +240,31 @@ describe('DispatcherCore: policies that read queue lengths', () => {
     expect(a.assigns.length + b.assigns.length).toBe(2);
   });
 
+  it('JSQ(d)-stale routes on the lengths piggybacked on results plus its own sends: no probe, no wait', async () => {
+    const core = dispatcherCore({ policy: 'jsq-d-stale', d: 2 });
+    const ws = Array.from({ length: 4 }, (_, i) => new ScriptedWorker(core, `w${i}`, [0]));
+    const client = new ScriptedClient(core);
+    await settle();
+    // One job each way: every worker gets jobs while nothing is known (all 0 + jobs sent).
+    for (let k = 0; k < 8; k++) client.submit();
+    await settle();
+    expect(ws.map((w) => w.probes)).toEqual([0, 0, 0, 0]);
+    expect(core.probes.counters.rounds).toBe(0);
+    expect(core.inFlightCount).toBe(8);
+    // w0 reports a long queue on its results; the others report they emptied.
+    ws.forEach((w, i) => w.assigns.forEach((a) => w.finish(a, { queueLength: i === 0 ? 20 : 0 })));
+    await settle();
+    const before = ws.map((w) => w.assigns.length);
+    for (let k = 0; k < 30; k++) client.submit();
+    await settle();
+    const got = ws.map((w, i) => w.assigns.length - before[i]!);
+    // w0 (20 known) loses every comparison against a server with fewer than 20 known: it gets a
+    // job only when both draws are w0 (1 in 16), while the others share the rest by their counts.
+    expect(got[0]).toBeLessThanOrEqual(5);
+    expect(got.slice(1).every((g) => g >= 6)).toBe(true);
+    expect(ws.map((w) => w.probes)).toEqual([0, 0, 0, 0]);
+  });
+
   it('JFSQ prefers the fastest of the shortest servers (speeds from the worker hello)', async () => {
     const core = dispatcherCore({ policy: 'jfsq' });
     const slow = new ScriptedWorker(core, 'slow', [0], 1, [1]);

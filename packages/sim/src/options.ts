@@ -22,8 +22,9 @@ import { parseSpeeds } from './speeds';
  * Dispatch policies: the registry of @jiq/core (`jiq` is JIQ-SQ(d), d = 1: JIQ-Random, with a
  * random fallback; `jiq-pod` JIQ with a power-of-d fallback; the rest need no tokens).
  */
-export const SIM_POLICIES = DISPATCH_POLICIES;
-export type SimPolicy = DispatchPolicyName;
+export type SimPolicy = Exclude<DispatchPolicyName, 'jsq-d-stale'>;
+/** The registered policies the simulator runs (jsq-d-stale is the cluster's piggybacked-length variant of jsq-d). */
+export const SIM_POLICIES = DISPATCH_POLICIES.filter((p): p is SimPolicy => dispatchPolicy(p).engines.includes('sim'));
 export { TOKEN_RULES, TOKEN_SELECTIONS };
 export type { TokenRule, TokenSelectionName };
 

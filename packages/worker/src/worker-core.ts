@@ -421,6 +421,8 @@ export class WorkerCore {
             raceWithdrawn: q.raceWithdrawn,
             assignMs: q.assignMs,
             sentAtMs: this.stamp(q.link),
+            // Piggybacked for jsq-d-stale: the jobs this slot still holds.
+            queueLength: slot.queue.length,
           },
         });
       }

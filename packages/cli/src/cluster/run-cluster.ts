@@ -170,7 +170,7 @@ export async function runCluster(p: ClusterParams, o: ClusterRunOptions): Promis
       const c = await spawnJiq(
         [
           'dispatcher', '--port', '0', '--id', `d${i}`, '--policy', p.policy, '--select', p.select,
-          ...(p.policy === 'jsq-d' ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
+          ...(!p.usesTokens && p.d !== 1 ? ['--d', String(p.d)] : []), '--fallback-d', String(p.fallbackD),
           '--seed', String(deriveSeed(p.seed, 1, i)), ...childTlsArgs('dispatcher', certs), ...metricsArgs('dispatcher', i), ...childLog,
         ],
         { timeoutMs: 30_000, env, onStderr: forward },

@@ -1,8 +1,8 @@
 import type { LoadProgress } from '@jiq/client';
-import { dispatchPolicy, JiqConfigError } from '@jiq/core';
+import { dispatchPolicy, JiqConfigError, type DispatchPolicyName } from '@jiq/core';
 import type { DashboardHandle } from '@jiq/dashboard';
 import type { Logger } from '@jiq/shared';
-import { resolveOptions, simulate, type SimOptions, type SimResult } from '@jiq/sim';
+import { resolveOptions, simulate, type SimOptions, type SimPolicy, type SimResult } from '@jiq/sim';
 import { validateClusterFlags, type ClusterParams } from '../cluster/cluster-params';
 import { runCluster, type ClusterResult } from '../cluster/run-cluster';
 import { delaysFromCluster, delaysOption } from './measured-delays';
@@ -38,10 +38,19 @@ export function clusterParams(p: ExperimentPoint, s: ExperimentSettings): Cluste
   });
 }
 
+/**
+ * The policy the simulator runs for a point: its own, or for a cluster-only variant
+ * (jsq-d-stale) the policy it varies on exact lengths — the limit it is measured against.
+ */
+export function simPolicy(policy: DispatchPolicyName): SimPolicy {
+  const def = dispatchPolicy(policy);
+  return (def.engines.includes('sim') ? policy : def.variantOf ?? policy) as SimPolicy;
+}
+
 /** The simulator options of a point: the same n, m and policy as the cluster. */
 export function simOptions(p: ExperimentPoint, s: ExperimentSettings): SimOptions {
   return {
-    policy: p.policy,
+    policy: simPolicy(p.policy),
     n: p.n,
     m: p.m,
     lambda: p.lambda,

@@ -53,7 +53,7 @@ export interface SweepLists {
   r?: number[];
   lambda: number[];
   policy: DispatchPolicyName[];
-  /** Undefined: each policy's default (2 for jsq-d, else 1). */
+  /** Undefined: each policy's default (2 for jsq-d and jsq-d-stale, else 1). */
   d?: number[];
   select: TokenSelectionName[];
   withdraw: boolean[];
@@ -90,7 +90,7 @@ export function expandSweep(s: SweepLists): ExperimentPoint[] {
     for (const policy of s.policy) {
       const def = dispatchPolicy(policy);
       const usesD = def.tokens || def.pickerD === 'd';
-      const ds = usesD ? (s.d ?? [policy === 'jsq-d' ? 2 : 1]) : [1];
+      const ds = usesD ? (s.d ?? [def.tokens ? 1 : 2]) : [1];
       for (const withdraw of def.tokens ? s.withdraw : [false])
         for (const select of def.tokens ? s.select : ['fcfs' as const])
           for (const m of ms)

@@ -18,9 +18,17 @@ export interface DispatchPolicy {
   readonly pickerD: 'none' | 'd' | 'fallbackD';
   /** Engines that implement it; checked by tests against what each engine accepts. */
   readonly engines: readonly Engine[];
+  /**
+   * Where the picker's queue lengths come from on the cluster: `probe` (a round trip to the
+   * workers per job, default) or `piggyback` (what the workers reported on their last results,
+   * plus what this dispatcher sent since: stale, no round trip).
+   */
+  readonly lengths?: 'probe' | 'piggyback';
+  /** The policy making the same decision on exact lengths (what the simulator runs for a variant it lacks). */
+  readonly variantOf?: DispatchPolicyName;
 }
 
-export const DISPATCH_POLICIES = ['jiq', 'jiq-pod', 'random', 'round-robin', 'jsq', 'jsq-d', 'jfsq'] as const;
+export const DISPATCH_POLICIES = ['jiq', 'jiq-pod', 'random', 'round-robin', 'jsq', 'jsq-d', 'jfsq', 'jsq-d-stale'] as const;
 export type DispatchPolicyName = (typeof DISPATCH_POLICIES)[number];
 
 export const dispatchPolicies = new PolicyRegistry<DispatchPolicy>('dispatch');
@@ -74,6 +82,16 @@ define({
   picker: 'shortest-of-d',
   pickerD: 'd',
   engines: ['sim', 'cluster'],
+});
+define({
+  name: 'jsq-d-stale',
+  description: 'JSQ(d) on piggybacked lengths: the shortest of --d servers by the length each reported on its last result to this dispatcher, plus the jobs sent it since (stale, no probe round trip)',
+  tokens: false,
+  picker: 'shortest-of-d',
+  pickerD: 'd',
+  engines: ['cluster'],
+  lengths: 'piggyback',
+  variantOf: 'jsq-d',
 });
 define({
   name: 'jfsq',

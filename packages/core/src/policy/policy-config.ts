@@ -56,8 +56,10 @@ export const flagField: FieldName = (o) => `--${o.replace(/[A-Z]/g, (c) => `-${c
  */
 export function resolvePolicyConfig(o: PolicyOptions, system: PolicySystem = {}, name: FieldName = optionField): PolicyConfig {
   const policy = oneOf(name('policy'), o.policy, DISPATCH_POLICIES, 'jiq');
-  const usesTokens = dispatchPolicy(policy).tokens;
-  const d = positiveInt(name('d'), o.d ?? (policy === 'jsq-d' ? 2 : 1));
+  const def = dispatchPolicy(policy);
+  const usesTokens = def.tokens;
+  // Power of d without tokens (jsq-d, jsq-d-stale) probes 2 servers by default.
+  const d = positiveInt(name('d'), o.d ?? (!usesTokens && def.pickerD === 'd' ? 2 : 1));
   const probe = oneOf(name('probe'), o.probe, PROBE_MODES, 'distinct');
   if (!probeModes.get(probe)) throw new JiqConfigError(name('probe'), `must be one of ${probeModes.names().join(' | ')}`, probe);
   const select = oneOf(name('select'), o.select, TOKEN_SELECTIONS, 'fcfs');
@@ -72,7 +74,7 @@ export function resolvePolicyConfig(o: PolicyOptions, system: PolicySystem = {},
   if (usesTokens && probe === 'distinct' && m !== undefined && d > m) {
     throw new JiqConfigError(name('d'), `cannot probe ${d} distinct dispatchers out of m = ${m} (use ${name('probe')} replace)`, d);
   }
-  if (policy === 'jsq-d' && n !== undefined && d > n) throw new JiqConfigError(name('d'), `must be <= n = ${n}`, d);
+  if (!usesTokens && def.pickerD === 'd' && n !== undefined && d > n) throw new JiqConfigError(name('d'), `must be <= n = ${n}`, d);
   if (policy === 'jiq-pod' && n !== undefined && fallbackD > n) {
     throw new JiqConfigError(name('fallbackD'), `must be <= n = ${n}`, fallbackD);
   }
@@ -83,8 +85,7 @@ export function resolvePolicyConfig(o: PolicyOptions, system: PolicySystem = {},
   const ignored = (option: keyof PolicyOptions, rule: string, value: unknown): never => {
     throw new JiqConfigError(name(option), `${rule} (policy ${policy} does not use it)`, value);
   };
-  const def = dispatchPolicy(policy);
-  if (!usesTokens && def.pickerD !== 'd' && d !== 1) ignored('d', 'applies to jiq, jiq-pod and jsq-d', d);
+  if (!usesTokens && def.pickerD !== 'd' && d !== 1) ignored('d', 'applies to jiq, jiq-pod, jsq-d and jsq-d-stale', d);
   if (def.pickerD !== 'fallbackD' && fallbackD !== 2) ignored('fallbackD', 'applies to jiq-pod', fallbackD);
   if (!usesTokens && select !== 'fcfs') ignored('select', 'token selection applies to the jiq policies', select);
   if (!usesTokens && tokens !== 'one') ignored('tokens', 'the token rule applies to the jiq policies', tokens);

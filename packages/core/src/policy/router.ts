@@ -22,6 +22,8 @@ export class Router {
     /** Null for token-less policies. */
     private readonly select: TokenSelection | null,
     readonly picker: ServerPicker,
+    /** Where an engine gets the lengths the picker reads (see DispatchPolicy.lengths). */
+    readonly lengthsFrom: 'probe' | 'piggyback' = 'probe',
   ) {}
 
   get usesTokens(): boolean {
@@ -70,5 +72,5 @@ export function createRouter(cfg: Pick<PolicyConfig, 'policy' | 'd' | 'fallbackD
   const d = policy.pickerD === 'd' ? cfg.d : policy.pickerD === 'fallbackD' ? cfg.fallbackD : 1;
   const picker = makePicker({ d, start: env.start });
   const select = policy.tokens ? tokenSelections.get(cfg.select)!(env) : null;
-  return new Router(select, picker);
+  return new Router(select, picker, policy.lengths ?? 'probe');
 }

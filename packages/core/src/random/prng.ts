@@ -59,7 +59,9 @@ export class Sfc32 implements Prng {
     const i = j & 255;
     const u = j >>> 8;
     if (u < ZIG_K[i]!) return u * ZIG_W[i]!;
-    return this.expSlow(j);
+    // The unary + keeps this function's result a raw double: merging the fast path with a call's
+    // (tagged) result would box every draw on the heap where this is inlined.
+    return +this.expSlow(j);
   }
 
   /** nextExp past a rejected fast path for the 32-bit output j: the same draws as one loop. */
