@@ -59,10 +59,11 @@ describe('jiq experiment on the real cluster', () => {
     const run = await jiq([
       'experiment', '--workers', '20', '--dispatchers', '4', '--lambda', '0.8', '--d', '2',
       '--withdraw', 'on,off', '--select', 'lcfs', '--jobs', 'exp',
-      '--mean-service-ms', '200', '--duration', '70', '--sim-horizon', '40000', '--seed', '3',
+      '--mean-service-ms', '100', '--duration', '40', '--sim-horizon', '40000', '--seed', '3',
       '--out', out, '--json',
-    ], 440_000); // two 70 s points, the cluster's start and stop, three simulations each: ~3 min on a quiet
-    // host, 280–320 s at load average 20–25 (where a 290 s limit killed one run of five)
+    ], 440_000); // two 40 s points of 100 ms jobs (~5,400 measured jobs each, as many as 70 s of 200 ms
+    // jobs gave, and the hops are in simDelayed), the cluster's start and stop, three simulations
+    // each. The limit is generous: the 200 ms version took 170–303 s at load average 6.5–39.
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
