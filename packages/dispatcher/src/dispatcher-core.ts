@@ -14,7 +14,7 @@ import {
   type WithdrawToken,
   type WorkerChannel,
   type WorkerMessage,
-  wallClockMs,
+  hopClockMs,
 } from '@jiq/shared';
 import { IdempotencyCache } from './idempotency-cache';
 import { admitWorker } from './worker-admission';
@@ -180,7 +180,7 @@ export class DispatcherCore implements DispatcherHandlers {
     private readonly log: Logger,
     private readonly now: () => number = () => performance.now(),
     /** Epoch ms shared with the workers' clocks (hop timestamps). */
-    private readonly wallNow: () => number = wallClockMs,
+    private readonly hopNow: () => number = hopClockMs,
   ) {
     this.meter = new IQueueMeter(now);
     this.done = new IdempotencyCache(config.idempotencyCacheSize);
@@ -353,7 +353,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.probes.sent(server);
     this.known.sent(server);
     if (key !== '') this.byKey.set(key, entry);
-    worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch, sentAtMs: this.wallNow() } });
+    worker.channel.send({ assign: { ticket, slot: this.registry.slotOf(server), job, byToken, epoch, sentAtMs: this.hopNow() } });
   }
 
   private takeTicket(): number {
@@ -459,7 +459,7 @@ export class DispatcherCore implements DispatcherHandlers {
     const slots = hello.slots;
     const speeds = hello.slotSpeeds.length > 0 ? hello.slotSpeeds : [hello.speed || 1];
     const entry = this.registry.addWorker(hello.workerId, slots, channel, speeds)!;
-    channel.send({ hello: { dispatcherId: this.config.id, echoSentAtMs: hello.sentAtMs, nowMs: this.wallNow() } });
+    channel.send({ hello: { dispatcherId: this.config.id, echoSentAtMs: hello.sentAtMs, nowMs: this.hopNow() } });
     this.log.debug({ workerId: hello.workerId, slots }, 'worker joined');
     this.releaseParked();
     return entry;
@@ -493,7 +493,7 @@ export class DispatcherCore implements DispatcherHandlers {
     this.meter.setLength(this.tokens.length);
     this.counters.tokensPlaced++;
     if (this.meter.measuring) {
-      const t = this.wallNow();
+      const t = this.hopNow();
       if (place.sentAtMs > 0) this.hops.place.add(t - place.sentAtMs);
       if (place.probeRttMs > 0) this.hops.probeRtt.add(place.probeRttMs);
       if (place.idleSinceMs > 0) this.tokenInvisibleMs += Math.max(0, t - place.idleSinceMs);
@@ -507,7 +507,7 @@ export class DispatcherCore implements DispatcherHandlers {
       this.counters.malformed++;
       return;
     }
-    if (this.meter.measuring && withdraw.sentAtMs > 0) this.hops.withdraw.add(this.wallNow() - withdraw.sentAtMs);
+    if (this.meter.measuring && withdraw.sentAtMs > 0) this.hops.withdraw.add(this.hopNow() - withdraw.sentAtMs);
     if (this.tokens.withdraw(server, token.epoch)) {
       this.meter.setLength(this.tokens.length);
       this.counters.tokensWithdrawn++;
@@ -569,7 +569,7 @@ export class DispatcherCore implements DispatcherHandlers {
   }
 
   private measureDone(job: InFlight, done: JobDone): void {
-    if (done.sentAtMs > 0) this.hops.done.add(this.wallNow() - done.sentAtMs);
+    if (done.sentAtMs > 0) this.hops.done.add(this.hopNow() - done.sentAtMs);
     if (done.assignMs > 0) {
       this.hops.assign.add(done.assignMs);
       // A job sent by token to an idle slot: the slot stayed idle, unseen, while the job travelled.

@@ -84,4 +84,4 @@ export type { ClusterMetrics, PublishedMetrics } from './redis-metrics/read-metr
 export { summariseClusterMetrics } from './redis-metrics/summarise-metrics';
 export type { ClusterMetricsSummary } from './redis-metrics/summarise-metrics';
 export { listRuns, loadRun, newRunId, storeRun } from './redis-metrics/run-store';
-export { clockOffsetMs, wallClockMs } from './hop-clock';
+export { clockOffsetMs, hopClockMs } from './hop-clock';

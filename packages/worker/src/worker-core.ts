@@ -11,7 +11,7 @@ import {
   type MessageInit,
   type ProbeServers,
   clockOffsetMs,
-  wallClockMs,
+  hopClockMs,
 } from '@jiq/shared';
 import type { JobHandler } from './options';
 
@@ -48,7 +48,7 @@ interface Link {
   nextProbeId: number;
   /** Settles the pending connect(): on the dispatcher's hello, or with its refusal. */
   onReady: ((refusal?: Error) => void) | undefined;
-  /** Add to the local wall clock to read the dispatcher's (0 on one host). */
+  /** Add to the local hop clock to read the dispatcher's (0 on one host: one monotonic clock). */
   clockOffsetMs: number;
 }
 
@@ -249,7 +249,7 @@ export class WorkerCore {
       if (link.generation === generation) this.linkLost(link, err);
     });
     channel.send({
-      hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speeds[0] ?? 1, slotSpeeds: [...this.cfg.speeds], sentAtMs: wallClockMs() },
+      hello: { workerId: this.cfg.workerId, slots: this.cfg.slots, speed: this.cfg.speeds[0] ?? 1, slotSpeeds: [...this.cfg.speeds], sentAtMs: hopClockMs() },
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -276,7 +276,7 @@ export class WorkerCore {
         cb(msg.probeReply.length);
       }
     } else if (msg.hello) {
-      link.clockOffsetMs = clockOffsetMs(msg.hello.echoSentAtMs, msg.hello.nowMs, wallClockMs());
+      link.clockOffsetMs = clockOffsetMs(msg.hello.echoSentAtMs, msg.hello.nowMs, hopClockMs());
       link.ready = true;
       if (!this.ready.includes(link)) this.ready.push(link);
       link.onReady?.();
@@ -339,7 +339,7 @@ export class WorkerCore {
 
   /** Now, on the dispatcher's clock (hop timestamps are read by the receiver). */
   private stamp(link: Link): number {
-    return wallClockMs() + link.clockOffsetMs;
+    return hopClockMs() + link.clockOffsetMs;
   }
 
   private assigned(link: Link, a: Assign): void {
@@ -459,7 +459,7 @@ export class WorkerCore {
       slot.owed = false;
       return;
     }
-    slot.idleSinceMs = wallClockMs();
+    slot.idleSinceMs = hopClockMs();
     void this.placeToken(slot);
   }
 

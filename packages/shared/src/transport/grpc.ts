@@ -4,6 +4,7 @@ import type { DispatcherMessage, DispatcherStats, StatsRequest, SubmitReply, Sub
 import { ErrorCode, JiqRefusedError, JiqTimeoutError, JiqUnavailableError } from '@jiq/core';
 import { AUTH_METADATA_KEY, bearer, tokenFromBearer, type AuthRefusal, type Authorizer, type PresentedCredentials } from '../auth/credentials';
 import type { TlsClientConfig, TlsServerConfig } from '../auth/tls-files';
+import { listenNoDelay, type NoDelayListener } from './no-delay-listener';
 import { TurnBatcher } from './turn-batcher';
 import type {
   Channel,
@@ -186,7 +187,7 @@ function admit(
 }
 
 /** Serves the Dispatcher service; resolves once bound (port 0 picks a free port). */
-export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options: GrpcServerOptions): Promise<DispatcherServer> {
+export async function startGrpcDispatcherServer(handlers: DispatcherHandlers, options: GrpcServerOptions): Promise<DispatcherServer> {
   const server = new grpc.Server({
     // Just above the payload limit (room for the envelope), so a job slightly too large is
     // refused by the dispatcher with INVALID_ARGUMENT for that job alone, while a stream that
@@ -230,29 +231,32 @@ export function startGrpcDispatcherServer(handlers: DispatcherHandlers, options:
       }
     },
   });
-  return new Promise((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (err, port) => {
-      if (err) {
-        reject(new JiqUnavailableError(`cannot listen on ${options.host}:${options.port}: ${err.message}`, undefined, { cause: err }));
-        return;
-      }
-      resolve({
-        address: `${options.host}:${port}`,
-        close: () =>
-          new Promise<void>((res) => {
-            const force = setTimeout(() => {
-              server.forceShutdown();
-              res();
-            }, 3_000);
-            force.unref();
-            server.tryShutdown(() => {
-              clearTimeout(force);
-              res();
-            });
-          }),
+  const injector = server.createConnectionInjector(serverCredentials(options.tls));
+  let listener: NoDelayListener;
+  try {
+    listener = await listenNoDelay(options.host, options.port, (socket) => injector.injectConnection(socket));
+  } catch (err) {
+    server.forceShutdown();
+    throw new JiqUnavailableError(`cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  return {
+    address: `${options.host}:${listener.port}`,
+    close: async () => {
+      listener.stopAccepting();
+      await new Promise<void>((res) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          res();
+        }, 3_000);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          res();
+        });
       });
-    });
-  });
+      listener.destroyRemaining();
+    },
+  };
 }
 
 const DispatcherClient = grpc.makeGenericClientConstructor(dispatcherServiceDefinition, 'Dispatcher');
