@@ -353,3 +353,50 @@ describe('TokenQueue against a simple array model (randomized, seeded)', () => {
     expect(counts.clears).toBeGreaterThan(50);
   });
 });
+
+describe('TokenQueue with a shared directory (one token per server across the queues)', () => {
+  it('finds each token only in the queue that holds it, through every operation', () => {
+    const rng = createPrng(77);
+    const servers = 60;
+    const directory = new Int32Array(servers).fill(-1);
+    const shared = [0, 1, 2].map(() => new TokenQueue(2, directory));
+    // The model: the same queues on their own hash indexes.
+    const own = [0, 1, 2].map(() => new TokenQueue(2));
+    const holder = new Int32Array(servers).fill(-1);
+    let epoch = 0;
+    for (let step = 0; step < 50_000; step++) {
+      const s = Math.floor(rng.next() * servers);
+      const i = Math.floor(rng.next() * 3);
+      const op = rng.next();
+      if (op < 0.45) {
+        if (holder[s]! >= 0 && holder[s] !== i) continue; // the rule the directory relies on
+        epoch++;
+        expect(shared[i]!.place(s, epoch)).toBe(own[i]!.place(s, epoch));
+        holder[s] = i;
+      } else if (op < 0.7) {
+        // A withdrawal with the token's epoch sent to any queue: only the holder's succeeds.
+        const h = holder[s]!;
+        const e = h >= 0 ? own[h]!.epochOf(s) : epoch;
+        expect(shared[i]!.withdraw(s, e)).toBe(own[i]!.withdraw(s, e));
+        if (!own[i]!.has(s) && holder[s] === i) holder[s] = -1;
+      } else {
+        const pop = op < 0.85 ? (q: TokenQueue): number => q.popOldest() : (q: TokenQueue): number => q.popNewest();
+        const got = pop(shared[i]!);
+        expect(got).toBe(pop(own[i]!));
+        if (got >= 0) holder[got] = -1;
+      }
+      if (step % 997 === 0) {
+        for (let k = 0; k < 3; k++) {
+          expect(shared[k]!.toArray()).toEqual(own[k]!.toArray());
+          for (let x = 0; x < servers; x++) expect(shared[k]!.has(x)).toBe(own[k]!.has(x));
+        }
+      }
+    }
+  });
+
+  it('refuses a server beyond the directory', () => {
+    const q = new TokenQueue(4, new Int32Array(8).fill(-1));
+    expect(() => q.place(8, 1)).toThrow(/directory's length 8/);
+    expect(q.length).toBe(0);
+  });
+});

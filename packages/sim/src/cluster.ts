@@ -90,9 +90,12 @@ export class Cluster {
     }[cfg.policy];
     this.len = new Int32Array(n);
     const tokens = this.kind === Kind.Jiq;
-    this.queues = tokens ? Array.from({ length: m }, () => new TokenQueue(Math.min(n, 64))) : [];
     this.withdraw = cfg.withdraw;
     this.oneToken = cfg.tokens === 'one';
+    // Without message delays the one-token rule holds at every instant (a token is withdrawn or
+    // used before its server can place another), so the I-queues can share one directory.
+    const directory = this.oneToken && cfg.delays === null ? new Int32Array(n).fill(-1) : null;
+    this.queues = tokens ? Array.from({ length: m }, () => new TokenQueue(Math.min(n, 64), directory)) : [];
     this.tokenAt = new Int32Array(n).fill(-1);
     this.epoch = new Uint32Array(n);
     this.emptyQueues = tokens ? m : 0;

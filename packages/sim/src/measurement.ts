@@ -18,6 +18,9 @@ export class Measurement {
   queueSeen = new Float64Array(64);
   private readonly invBatch: number;
   private readonly last: number;
+  /** The batch of the latest arrival (-1 in the warm-up), and the time it ends. */
+  private current = -1;
+  private batchEnd: number;
 
   constructor(
     readonly start: number,
@@ -32,6 +35,7 @@ export class Measurement {
     this.responseCount = new Float64Array(batches);
     this.invBatch = batches / (end - start);
     this.last = batches - 1;
+    this.batchEnd = start;
   }
 
   private batch(t: number): number {
@@ -39,16 +43,27 @@ export class Measurement {
     return b > this.last ? this.last : b;
   }
 
-  /** A job arrived at time t (ignored during the warm-up). */
+  /**
+   * A job arrived at time t (ignored during the warm-up). Arrivals come in time order, so the
+   * batch is advanced only when t passes its end, instead of being computed for every job.
+   */
   arrival(t: number, foundEmpty: boolean, waited: boolean, byToken: boolean, foundLength: number): void {
-    if (t < this.start) return;
+    if (t >= this.batchEnd) this.advance(t);
+    const b = this.current;
+    if (b < 0) return;
     if (foundLength >= this.queueSeen.length) this.growSeen(foundLength);
     this.queueSeen[foundLength]!++;
-    const b = this.batch(t);
     this.arrivals[b]!++;
     if (foundEmpty) this.emptyArrivals[b]!++;
     if (waited) this.waits[b]!++;
     if (byToken) this.byToken[b]!++;
+  }
+
+  /** Moves the arrival batch to the one holding t (t >= start). */
+  private advance(t: number): void {
+    const b = this.batch(t);
+    this.current = b;
+    this.batchEnd = b === this.last ? Infinity : this.start + (b + 1) / this.invBatch;
   }
 
   /** A job that arrived at its dispatcher at `arrival` found its server busy (delay engine: known only when it gets there). */

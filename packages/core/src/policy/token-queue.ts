@@ -6,6 +6,11 @@
  * withdraw are O(1), allocate nothing once grown, and the memory is proportional to the tokens
  * held, not to the largest server id (a simulator with m = 1000 I-queues over n = 5000 servers
  * keeps them all in cache).
+ *
+ * Queues among which each server holds at most one token at a time (the one-token rule, as in
+ * the zero-delay simulator) may share a `directory` instead: one server -> slot array for all
+ * of them, which replaces the hash index, so that a lookup is two loads and an insertion or a
+ * deletion one store. It costs 4 bytes per server once, whatever the number of queues.
  */
 export class TokenQueue {
   // Slots: one per token held, recycled through a free list (threaded through slotNext).
@@ -24,13 +29,21 @@ export class TokenQueue {
   private mask: number;
   /** Oldest token's slot (FCFS end). */
   private head = -1;
+  /** Shared server -> slot map, or null for the hash index (see the class comment). */
+  private readonly directory: Int32Array | null;
   /** Newest token's slot (LCFS end). */
   private tail = -1;
   private size = 0;
   /** Epoch of the token returned by the last pop. */
   poppedEpoch = 0;
 
-  constructor(capacity = 16) {
+  /**
+   * @param directory server -> slot, shared by queues among which a server holds at most one
+   *   token at a time, filled with -1 and longer than the largest server id (see the class
+   *   comment); omit it for the hash index.
+   */
+  constructor(capacity = 16, directory: Int32Array | null = null) {
+    this.directory = directory;
     const c = Math.max(1, capacity);
     this.slotServer = new Int32Array(c);
     this.slotEpoch = new Uint32Array(c);
@@ -66,6 +79,9 @@ export class TokenQueue {
     // A negative or fractional id would corrupt the index (-1 marks an empty cell).
     if (!Number.isInteger(server) || server < 0 || server > 0x7fffffff) {
       throw new RangeError(`server must be an integer >= 0 (got ${server})`);
+    }
+    if (this.directory !== null && server >= this.directory.length) {
+      throw new RangeError(`server must be below the directory's length ${this.directory.length} (got ${server})`);
     }
     let slot = this.find(server);
     const replaced = slot >= 0;
@@ -165,6 +181,8 @@ export class TokenQueue {
     const server = this.slotServer[slot]!;
     this.unlink(slot);
     this.deleteKey(server);
+    // A freed slot names no server: a shared directory's stale entry then finds nothing here.
+    this.slotServer[slot] = -1;
     this.slotNext[slot] = this.freeSlot;
     this.freeSlot = slot;
     return server;
@@ -197,6 +215,13 @@ export class TokenQueue {
   /** The slot of `server`'s token, or -1. */
   private find(server: number): number {
     if (!(server >= 0)) return -1;
+    const dir = this.directory;
+    if (dir !== null) {
+      // The entry may be another queue's slot (or a stale one): it is ours only if our slot
+      // holds this server.
+      const slot = server < dir.length ? dir[server]! : -1;
+      return slot >= 0 && slot < this.usedSlots && this.slotServer[slot] === server ? slot : -1;
+    }
     const keys = this.keys;
     const mask = this.mask;
     for (let i = this.home(server); ; i = (i + 1) & mask) {
@@ -207,6 +232,10 @@ export class TokenQueue {
   }
 
   private insertKey(server: number, slot: number): void {
+    if (this.directory !== null) {
+      this.directory[server] = slot;
+      return;
+    }
     // Keep the index at most half full (size already counts the other tokens).
     if (2 * (this.size + 1) > this.keys.length) this.rehash(this.keys.length * 2);
     const keys = this.keys;
@@ -219,6 +248,10 @@ export class TokenQueue {
 
   /** Removes `server` from the index (it must be there), by backward-shift deletion. */
   private deleteKey(server: number): void {
+    if (this.directory !== null) {
+      this.directory[server] = -1;
+      return;
+    }
     const keys = this.keys;
     const vals = this.vals;
     const mask = this.mask;
