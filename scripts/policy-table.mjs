@@ -6,8 +6,9 @@
 //
 //   npm run policy-table -- [--n 50] [--m 5] [--slots 5] [--duration 40] [--mean-service-ms 100]
 //                           [--speeds classes:1@0.5,2@0.5] [--out DIR] [--only equal|speeds]
+//   node scripts/policy-table.mjs --from DIR/policy-table.json   (the tables again, from a saved run)
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values: o } = parseArgs({
     seed: { type: 'string', default: '1' },
     only: { type: 'string' },
     out: { type: 'string' },
+    from: { type: 'string' },
   },
 });
 
@@ -67,11 +69,12 @@ function name(p) {
 
 // One invocation per point: a point that fails (a process not ready on a saturated host) is
 // retried once, then left out and said so, without losing the others.
-const rows = { equal: [], speeds: [] };
-const log = [];
-const failed = [];
+const saved = o.from === undefined ? null : JSON.parse(readFileSync(o.from, 'utf8'));
+const rows = saved?.rows ?? { equal: [], speeds: [] };
+const log = saved?.log ?? [];
+const failed = saved?.failed ?? [];
 const save = () => o.out && (mkdirSync(o.out, { recursive: true }), writeFileSync(join(o.out, 'policy-table.json'), JSON.stringify({ rows, log, failed }, null, 1)));
-for (const run of runs) {
+for (const run of saved === null ? runs : []) {
   for (const lambda of o.lambda.split(',')) {
     const args = [...run.args, ...common.map((a, i) => (common[i - 1] === '--lambda' ? lambda : a))];
     for (let attempt = 1; attempt <= 2; attempt++) {
@@ -95,13 +98,14 @@ for (const run of runs) {
 }
 
 function table(list) {
-  const head = ['policy', 'λ', 'E[R] cluster', 'E[R] sim', 'P(wait) cluster', 'P(wait) sim', 'by token', 'overhead ms', 'jobs'];
+  const head = ['policy', 'λ', 'E[R] cluster', 'E[R] sim', 'E[R] simDelayed', 'P(wait) cluster', 'P(wait) sim', 'by token', 'overhead ms', 'jobs'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`];
   const sorted = [...list].sort((a, b) => a.params.lambda - b.params.lambda);
   for (const r of sorted) {
     const c = r.cluster;
     lines.push(
       `| ${name(r.params)} | ${r.params.lambda} | ${pm(c.meanResponse, c.meanResponseCi95)} | ${pm(r.sim.meanResponse, r.sim.meanResponseCi95)} | ` +
+        `${pm(r.simDelayed?.meanResponse, r.simDelayed?.meanResponseCi95)} | ` +
         `${f(c.pWait)} | ${f(r.sim.pWait)} | ${f(c.byTokenShare, 2)} | ${f(c.dispatchOverheadMs, 2)} | ${c.jobs} |`,
     );
   }
@@ -122,7 +126,8 @@ function classes(list) {
 const md = [
   `n = ${o.n} servers (${Number(o.n) / Number(o.slots)} worker processes × ${o.slots} slots), m = ${o.m} dispatchers, ` +
     `${o['mean-service-ms']} ms mean jobs (exp), ${o.duration} s of load per point (warm-up ${o.warmup} s), seed ${o.seed}. ` +
-    'E[R] in units of the mean job (with speeds: of a size-1 job at speed 1); cluster ± batch-means 95% CI, simulator ± 95% CI.',
+    'E[R] in units of the mean job (with speeds: of a size-1 job at speed 1); cluster ± batch-means 95% CI, simulator ± 95% CI. ' +
+    'sim: zero message delay at the nominal load; simDelayed: the simulator at the hop delays and the mean service time the cluster measured.',
   '',
   '```sh',
   ...log,
