@@ -52,6 +52,17 @@ function descendantsCpuMs() {
   return out;
 }
 
+function roleOf(pid) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (argv.includes('dispatcher')) return 'dispatcher';
+    if (argv.includes('worker')) return 'worker';
+  } catch {
+    // exited
+  }
+  return 'other';
+}
+
 async function main() {
   const p = validateClusterFlags(parseFlags(process.argv.slice(2)));
   let start;
@@ -59,12 +70,14 @@ async function main() {
   let selfStart;
   let selfEnd;
   let tStart;
+  const roles = new Map();
   let tEnd;
   const result = await runCluster(p, {
     log: createLogger('bench', 'warn'),
     onPhase: (t) => {
       if (t.startsWith('load:')) {
         start = descendantsCpuMs();
+        for (const pid of start.keys()) roles.set(pid, roleOf(pid));
         selfStart = process.cpuUsage();
         tStart = performance.now();
       }
@@ -76,7 +89,13 @@ async function main() {
     },
   });
   let clusterMs = 0;
-  for (const [pid, ms] of end) clusterMs += ms - (start.get(pid) ?? 0);
+  // By role (the command line says `dispatcher` or `worker`): which side a change moved.
+  const byRole = { dispatcher: 0, worker: 0, other: 0 };
+  for (const [pid, ms] of end) {
+    const used = ms - (start.get(pid) ?? 0);
+    clusterMs += used;
+    byRole[roles.get(pid) ?? 'other'] += used;
+  }
   const loadGenMs = (selfEnd.user + selfEnd.system) / 1000;
   const wallS = (tEnd - tStart) / 1000;
   const out = {
@@ -85,6 +104,7 @@ async function main() {
     wallSeconds: wallS,
     clusterCpuMsPerJob: clusterMs / result.jobs,
     clusterCores: clusterMs / 1000 / wallS,
+    cpuMsPerJobByRole: Object.fromEntries(Object.entries(byRole).map(([k, ms]) => [k, ms / result.jobs])),
     loadGeneratorCpuMsPerJob: loadGenMs / result.jobs,
     q0: result.q0,
     q0Ci95: result.q0Ci95,
