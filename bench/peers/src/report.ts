@@ -89,11 +89,11 @@ function buildReport(r: PeersResult): Report {
   return { summary, sections, notes };
 }
 
-/** Terminal tables. */
-export function renderTables(r: PeersResult): string {
+/** Terminal tables; grey borders only on a terminal (a log or a file gets plain text). */
+export function renderTables(r: PeersResult, color = process.stdout.isTTY === true): string {
   const report = buildReport(r);
   const tables = report.sections.map((s) => {
-    const t = new Table({ head: s.head, style: { head: [] } });
+    const t = new Table({ head: s.head, style: { head: [], border: color ? ['grey'] : [] } });
     t.push(...s.rows);
     return t.toString();
   });
