@@ -70,10 +70,12 @@ function name(p) {
 // One invocation per point: a point that fails (a process not ready on a saturated host) is
 // retried once, then left out and said so, without losing the others.
 const saved = o.from === undefined ? null : JSON.parse(readFileSync(o.from, 'utf8'));
+// The run's own options describe its tables (a saved run carries them; the flags are for new runs).
+const opts = saved?.options ?? o;
 const rows = saved?.rows ?? { equal: [], speeds: [] };
 const log = saved?.log ?? [];
 const failed = saved?.failed ?? [];
-const save = () => o.out && (mkdirSync(o.out, { recursive: true }), writeFileSync(join(o.out, 'policy-table.json'), JSON.stringify({ rows, log, failed }, null, 1)));
+const save = () => o.out && (mkdirSync(o.out, { recursive: true }), writeFileSync(join(o.out, 'policy-table.json'), JSON.stringify({ options: opts, rows, log, failed }, null, 1)));
 for (const run of saved === null ? runs : []) {
   for (const lambda of o.lambda.split(',')) {
     const args = [...run.args, ...common.map((a, i) => (common[i - 1] === '--lambda' ? lambda : a))];
@@ -124,8 +126,8 @@ function classes(list) {
 }
 
 const md = [
-  `n = ${o.n} servers (${Number(o.n) / Number(o.slots)} worker processes × ${o.slots} slots), m = ${o.m} dispatchers, ` +
-    `${o['mean-service-ms']} ms mean jobs (exp), ${o.duration} s of load per point (warm-up ${o.warmup} s), seed ${o.seed}. ` +
+  `n = ${opts.n} servers (${Number(opts.n) / Number(opts.slots)} worker processes × ${opts.slots} slots), m = ${opts.m} dispatchers, ` +
+    `${opts['mean-service-ms']} ms mean jobs (exp), ${opts.duration} s of load per point (warm-up ${opts.warmup} s), seed ${opts.seed}. ` +
     'E[R] in units of the mean job (with speeds: of a size-1 job at speed 1); cluster ± batch-means 95% CI, simulator ± 95% CI. ' +
     'sim: zero message delay at the nominal load; simDelayed: the simulator at the hop delays and the mean service time the cluster measured.',
   '',
@@ -135,7 +137,7 @@ const md = [
   '',
   ...(failed.length ? ['Points that failed twice (left out):', '', ...failed.map((x) => `- ${x}`), ''] : []),
   ...(rows.equal.length ? ['Equal speeds:', '', table(rows.equal), ''] : []),
-  ...(rows.speeds.length ? [`Two speed classes (\`--speeds ${o.speeds}\`):`, '', table(rows.speeds), '', classes(rows.speeds), ''] : []),
+  ...(rows.speeds.length ? [`Two speed classes (\`--speeds ${opts.speeds}\`):`, '', table(rows.speeds), '', classes(rows.speeds), ''] : []),
 ].join('\n');
 process.stdout.write(`${md}\n`);
 if (o.out) {

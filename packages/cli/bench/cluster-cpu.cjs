@@ -70,8 +70,9 @@ async function main() {
   let selfStart;
   let selfEnd;
   let tStart;
-  const roles = new Map();
   let tEnd;
+  /** pid -> dispatcher | worker | other, read while the processes run. */
+  const roles = new Map();
   const result = await runCluster(p, {
     log: createLogger('bench', 'warn'),
     onPhase: (t) => {

@@ -20,7 +20,9 @@ export class Measurement {
   private readonly last: number;
   /** The batch of the latest arrival (-1 in the warm-up), and the time it ends. */
   private current = -1;
-  private batchEnd: number;
+  // Initialised here, not only in the constructor: a number field that V8 first sees as
+  // undefined stays tagged, and each later double written to it is boxed.
+  private batchEnd = 0;
 
   constructor(
     readonly start: number,

@@ -21,11 +21,10 @@ const BINS = (MIN_EXP2 + MAX_EXP2) * SUB;
 const EXP_BASE = 1023 - MIN_EXP2;
 
 const f64 = new Float64Array(1);
-/** The high 32 bits of f64[0] (sign, 11-bit exponent, top 20 bits of the mantissa). */
-const hi32 = new Uint32Array(f64.buffer, 4, 1);
-// Big-endian hosts keep the high word first.
-const HIGH_WORD_FIRST = new Uint8Array(new Float64Array([1]).buffer)[0] !== 0;
-const hi = HIGH_WORD_FIRST ? new Uint32Array(f64.buffer, 0, 1) : hi32;
+/** Whether the host stores the low word of a double first (true on x86 and ARM). */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[0] === 0;
+/** The high 32 bits of f64[0]: sign, 11-bit exponent, top 20 bits of the mantissa. */
+const highWord = new Uint32Array(f64.buffer, LITTLE_ENDIAN ? 4 : 0, 1);
 
 export class ResponseHistogram {
   readonly counts = new Float64Array(BINS);
@@ -34,7 +33,7 @@ export class ResponseHistogram {
   add(x: number): void {
     f64[0] = x;
     // ((exponent - EXP_BASE) << SUB_BITS) | top SUB_BITS of the mantissa, from the high word.
-    const i = ((hi[0]! >>> (20 - SUB_BITS)) - (EXP_BASE << SUB_BITS)) | 0;
+    const i = ((highWord[0]! >>> (20 - SUB_BITS)) - (EXP_BASE << SUB_BITS)) | 0;
     this.counts[i < 0 ? 0 : i >= BINS ? BINS - 1 : i]!++;
     this.total++;
   }
@@ -53,8 +52,8 @@ export class ResponseHistogram {
       const c = this.counts[i]!;
       if (c > 0 && acc + c >= target) {
         const lo = lowerEdge(i);
-        const hiEdge = lowerEdge(i + 1);
-        return lo + ((target - acc) / c) * (hiEdge - lo);
+        const hi = lowerEdge(i + 1);
+        return lo + ((target - acc) / c) * (hi - lo);
       }
       acc += c;
     }

@@ -27,10 +27,10 @@ export class TokenQueue {
   private vals: Int32Array;
   private shift: number;
   private mask: number;
+  /** Shared server -> slot map replacing keys/vals, or null (see the class comment). */
+  private readonly directory: Int32Array | null;
   /** Oldest token's slot (FCFS end). */
   private head = -1;
-  /** Shared server -> slot map, or null for the hash index (see the class comment). */
-  private readonly directory: Int32Array | null;
   /** Newest token's slot (LCFS end). */
   private tail = -1;
   private size = 0;
