@@ -2,6 +2,8 @@
 // CPU per job of a whole `jiq cluster` run: the dispatcher and worker processes' utime + stime
 // (from /proc/<pid>/stat) over the load phase only, divided by the jobs submitted, plus the
 // load generator's own CPU. Startup and shutdown are excluded (module loading dominates them).
+// Also the wake-ups per job: the voluntary context switches of each process's main thread (one
+// per sleep of its event loop), the count that packages/cli/bench/wake-floor.cjs prices.
 // Usage: node packages/cli/bench/cluster-cpu.cjs [jiq cluster flags]   (Linux only)
 //   e.g. -- --dispatchers 3 --workers 12 --lambda 0.7 --d 2 --no-withdraw --select lcfs --mean-service-ms 20
 const { readFileSync, readdirSync } = require('node:fs');
@@ -23,6 +25,16 @@ function parseFlags(argv) {
     }
   }
   return flags;
+}
+
+/** Voluntary context switches of a process's main thread: the times its event loop slept. */
+function mainThreadSleeps(pid) {
+  try {
+    const m = /voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // exited
+  }
 }
 
 /** CPU ms of every descendant of this process, by pid. */
@@ -73,18 +85,25 @@ async function main() {
   let tEnd;
   /** pid -> dispatcher | worker | other, read while the processes run. */
   const roles = new Map();
+  /** pid -> main-thread sleeps at the start and the end of the load phase. */
+  const sleepsStart = new Map();
+  const sleepsEnd = new Map();
   const result = await runCluster(p, {
     log: createLogger('bench', 'warn'),
     onPhase: (t) => {
       if (t.startsWith('load:')) {
         start = descendantsCpuMs();
-        for (const pid of start.keys()) roles.set(pid, roleOf(pid));
+        for (const pid of start.keys()) {
+          roles.set(pid, roleOf(pid));
+          sleepsStart.set(pid, mainThreadSleeps(pid));
+        }
         selfStart = process.cpuUsage();
         tStart = performance.now();
       }
     },
     afterLoad: async () => {
       end = descendantsCpuMs();
+      for (const pid of end.keys()) sleepsEnd.set(pid, mainThreadSleeps(pid));
       selfEnd = process.cpuUsage(selfStart);
       tEnd = performance.now();
     },
@@ -92,10 +111,13 @@ async function main() {
   let clusterMs = 0;
   // By role (the command line says `dispatcher` or `worker`): which side a change moved.
   const byRole = { dispatcher: 0, worker: 0, other: 0 };
+  const wakeUpsByRole = { dispatcher: 0, worker: 0, other: 0 };
   for (const [pid, ms] of end) {
     const used = ms - (start.get(pid) ?? 0);
+    const role = roles.get(pid) ?? 'other';
     clusterMs += used;
-    byRole[roles.get(pid) ?? 'other'] += used;
+    byRole[role] += used;
+    wakeUpsByRole[role] += (sleepsEnd.get(pid) ?? 0) - (sleepsStart.get(pid) ?? 0);
   }
   const loadGenMs = (selfEnd.user + selfEnd.system) / 1000;
   const wallS = (tEnd - tStart) / 1000;
@@ -106,6 +128,7 @@ async function main() {
     clusterCpuMsPerJob: clusterMs / result.jobs,
     clusterCores: clusterMs / 1000 / wallS,
     cpuMsPerJobByRole: Object.fromEntries(Object.entries(byRole).map(([k, ms]) => [k, ms / result.jobs])),
+    wakeUpsPerJobByRole: Object.fromEntries(Object.entries(wakeUpsByRole).map(([k, n]) => [k, n / result.jobs])),
     loadGeneratorCpuMsPerJob: loadGenMs / result.jobs,
     q0: result.q0,
     q0Ci95: result.q0Ci95,
