@@ -14,9 +14,19 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 base="${1:?usage: scripts/cluster-cpu-ab.sh <commit> [pairs] [-- jiq cluster flags]}"
-pairs="${2:-3}"
-shift $(( $# >= 2 ? 2 : 1 ))
-[[ "${1:-}" == "--" ]] && shift
+shift
+pairs=3
+if [[ $# -gt 0 && "$1" != "--" ]]; then
+  pairs="$1"
+  shift
+fi
+if [[ $# -gt 0 ]]; then
+  if [[ "$1" != "--" ]]; then
+    echo "cluster-cpu-ab: expected '--' before the jiq cluster flags, got '$1'" >&2
+    exit 2
+  fi
+  shift
+fi
 flags=("$@")
 if [[ ${#flags[@]} -eq 0 ]]; then
   flags=(--dispatchers 3 --workers 12 --lambda 0.7 --d 2 --no-withdraw --select lcfs --mean-service-ms 20 --duration 20)
