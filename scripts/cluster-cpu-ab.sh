@@ -52,8 +52,15 @@ mkdir -p "$dir/packages/cli/bench"
 cp "$here/packages/cli/bench/cluster-cpu.cjs" "$dir/packages/cli/bench/cluster-cpu.cjs"
 
 run() {
-  local label="$1" root="$2" out
-  out="$(cd "$root" && node packages/cli/bench/cluster-cpu.cjs "${flags[@]}" 2>/dev/null)"
+  local label="$1" root="$2" out err
+  err="$(mktemp)"
+  out="$(cd "$root" && node packages/cli/bench/cluster-cpu.cjs "${flags[@]}" 2>"$err")" || {
+    echo "cluster-cpu-ab: the run of '$label' failed:" >&2
+    tail -n 20 "$err" >&2
+    rm -f "$err"
+    exit 1
+  }
+  rm -f "$err"
   node -e '
     const [label, json] = process.argv.slice(1);
     const r = JSON.parse(json);
