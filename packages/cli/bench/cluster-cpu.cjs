@@ -37,8 +37,8 @@ function mainThreadSleeps(pid) {
   }
 }
 
-/** CPU ms of every descendant of this process, by pid. */
-function descendantsCpuMs() {
+/** CPU ms and main-thread sleeps of every descendant of this process, by pid. */
+function descendants() {
   const parent = new Map();
   const cpu = new Map();
   for (const name of readdirSync('/proc')) {
@@ -53,10 +53,10 @@ function descendantsCpuMs() {
     }
   }
   const out = new Map();
-  for (const [pid, ms] of cpu) {
+  for (const [pid, cpuMs] of cpu) {
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
       if (p === process.pid) {
-        out.set(pid, ms);
+        out.set(pid, { cpuMs, sleeps: mainThreadSleeps(pid) });
         break;
       }
     }
@@ -85,25 +85,18 @@ async function main() {
   let tEnd;
   /** pid -> dispatcher | worker | other, read while the processes run. */
   const roles = new Map();
-  /** pid -> main-thread sleeps at the start and the end of the load phase. */
-  const sleepsStart = new Map();
-  const sleepsEnd = new Map();
   const result = await runCluster(p, {
     log: createLogger('bench', 'warn'),
     onPhase: (t) => {
       if (t.startsWith('load:')) {
-        start = descendantsCpuMs();
-        for (const pid of start.keys()) {
-          roles.set(pid, roleOf(pid));
-          sleepsStart.set(pid, mainThreadSleeps(pid));
-        }
+        start = descendants();
+        for (const pid of start.keys()) roles.set(pid, roleOf(pid));
         selfStart = process.cpuUsage();
         tStart = performance.now();
       }
     },
     afterLoad: async () => {
-      end = descendantsCpuMs();
-      for (const pid of end.keys()) sleepsEnd.set(pid, mainThreadSleeps(pid));
+      end = descendants();
       selfEnd = process.cpuUsage(selfStart);
       tEnd = performance.now();
     },
@@ -112,12 +105,12 @@ async function main() {
   // By role (the command line says `dispatcher` or `worker`): which side a change moved.
   const byRole = { dispatcher: 0, worker: 0, other: 0 };
   const wakeUpsByRole = { dispatcher: 0, worker: 0, other: 0 };
-  for (const [pid, ms] of end) {
-    const used = ms - (start.get(pid) ?? 0);
+  for (const [pid, e] of end) {
+    const s = start.get(pid) ?? { cpuMs: 0, sleeps: 0 };
     const role = roles.get(pid) ?? 'other';
-    clusterMs += used;
-    byRole[role] += used;
-    wakeUpsByRole[role] += (sleepsEnd.get(pid) ?? 0) - (sleepsStart.get(pid) ?? 0);
+    clusterMs += e.cpuMs - s.cpuMs;
+    byRole[role] += e.cpuMs - s.cpuMs;
+    wakeUpsByRole[role] += e.sleeps - s.sleeps;
   }
   const loadGenMs = (selfEnd.user + selfEnd.system) / 1000;
   const wallS = (tEnd - tStart) / 1000;

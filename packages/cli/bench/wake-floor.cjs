@@ -7,13 +7,9 @@
 // Usage: node packages/cli/bench/wake-floor.cjs [--rates 35,100,200,400] [--seconds 8] [--json]   (Linux only)
 const { execFileSync } = require('node:child_process');
 const { readFileSync, readdirSync } = require('node:fs');
+const { parseArgs } = require('node:util');
 
-function flag(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-/** Nanoseconds on a CPU, every thread of this process (schedstat's first field). */
+/** Milliseconds on a CPU, every thread of this process (schedstat's first field, in ns). */
 function runtimeMs() {
   let ns = 0;
   for (const t of readdirSync('/proc/self/task')) {
@@ -42,8 +38,12 @@ function child(rate, seconds) {
 
 function main() {
   if (process.argv[2] === '--child') return child(Number(process.argv[3]), Number(process.argv[4]));
-  const rates = flag('--rates', '35,100,200,400').split(',').map(Number);
-  const seconds = Number(flag('--seconds', '8'));
+  const { values: o } = parseArgs({
+    strict: false,
+    options: { rates: { type: 'string', default: '35,100,200,400' }, seconds: { type: 'string', default: '8' }, json: { type: 'boolean' } },
+  });
+  const rates = String(o.rates).split(',').map(Number);
+  const seconds = Number(o.seconds);
   if (rates.some((r) => !(r > 0 && r <= 1000)) || !(seconds > 0)) {
     console.error('wake-floor: --rates must be wake-ups per second in (0, 1000], --seconds a positive number');
     process.exitCode = 2;
@@ -51,7 +51,7 @@ function main() {
   }
   const rows = rates.map((rate) => JSON.parse(execFileSync(process.execPath, [__filename, '--child', String(rate), String(seconds)], { encoding: 'utf8' })));
   const out = { node: process.version, loadAverage: readFileSync('/proc/loadavg', 'utf8').trim(), rows };
-  if (process.argv.includes('--json')) {
+  if (o.json === true) {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
